@@ -1,0 +1,76 @@
+package dev.sluice.fastpath.status;
+
+/**
+ * Why the fast path dropped a packet. The numeric {@link #code()} is stable: it is the counter id, the metric label
+ * and what {@code trace} prints, so codes are never renumbered or reused; new reasons take new codes.
+ * Ranges: 1-63 parsing, 64-95 tunnel (Geneve decap/encap), 96-255 the pipeline's later stages.
+ */
+public enum DropReason
+{
+    FRAME_EMPTY(1, "zero-length frame"),
+    FRAME_TOO_LONG(2, "frame longer than its buffer or the port's maximum frame length"),
+    ETH_TRUNCATED(3, "frame shorter than its Ethernet/802.1Q header"),
+    VLAN_STACKED(4, "more than one VLAN tag (QinQ) is not supported"),
+    ETHERTYPE_UNSUPPORTED(5, "EtherType is not IPv4, IPv6 or ARP"),
+    ARP_MALFORMED(6, "ARP shorter than 28 bytes or not Ethernet/IPv4"),
+    IPV4_TRUNCATED(7, "frame ends inside the IPv4 header"),
+    IP_VERSION_MISMATCH(8, "IP version field disagrees with the EtherType"),
+    IPV4_BAD_IHL(9, "IPv4 IHL below 5 or past the end of the frame"),
+    IPV4_BAD_TOTAL_LENGTH(10, "IPv4 total length below the header length or past the end of the frame"),
+    IPV4_BAD_CHECKSUM(11, "IPv4 header checksum is wrong"),
+    IPV6_TRUNCATED(12, "frame ends inside the IPv6 header"),
+    IPV6_BAD_PAYLOAD_LENGTH(13, "IPv6 payload length past the end of the frame"),
+    IPV6_EXT_TRUNCATED(14, "IPv6 extension header runs past the payload"),
+    IPV6_EXT_CHAIN_TOO_LONG(15, "more IPv6 extension headers than the walk allows"),
+    IPV6_EXT_BAD_ORDER(16, "IPv6 hop-by-hop options not directly after the fixed header"),
+    FRAGMENT_MALFORMED(17, "fragment offset plus length exceeds 65535"),
+    TCP_TRUNCATED(18, "TCP header shorter than 20 bytes (or a tiny first fragment)"),
+    TCP_BAD_DATA_OFFSET(19, "TCP data offset below 5 or past the end of the segment"),
+    UDP_TRUNCATED(20, "UDP header shorter than 8 bytes"),
+    UDP_BAD_LENGTH(21, "UDP length below 8 or past the end of the IP payload"),
+    SCTP_TRUNCATED(22, "SCTP common header shorter than 12 bytes"),
+    ICMP_TRUNCATED(23, "ICMP/ICMPv6 header shorter than 8 bytes"),
+    ICMP_INNER_MALFORMED(24, "ICMP error whose embedded packet is truncated or malformed");
+
+    private static final DropReason[] BY_CODE = new DropReason[256];
+
+    static
+    {
+        for (final DropReason reason : values())
+        {
+            if (BY_CODE[reason.code] != null)
+            {
+                throw new IllegalStateException("duplicate drop reason code " + reason.code);
+            }
+            BY_CODE[reason.code] = reason;
+        }
+    }
+
+    /** The largest code that fits a counter set; codes are below this. */
+    public static final int MAX_CODES = BY_CODE.length;
+
+    private final int code;
+    private final String description;
+
+    DropReason(final int code, final String description)
+    {
+        this.code = code;
+        this.description = description;
+    }
+
+    public int code()
+    {
+        return code;
+    }
+
+    public String description()
+    {
+        return description;
+    }
+
+    /** The reason for a code, or null for 0 (not dropped) and unknown codes. */
+    public static DropReason ofCode(final int code)
+    {
+        return code > 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    }
+}
