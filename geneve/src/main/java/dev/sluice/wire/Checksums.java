@@ -141,28 +141,55 @@ public final class Checksums
         return checksum == 0 ? 0xFFFF : checksum;
     }
 
-    /** RFC 1624 eqn. 3: the checksum after one 16-bit word of the covered data changes from {@code oldWord}. */
+    /**
+     * RFC 1624 eqn. 3: the checksum after one 16-bit word of the covered data changes from {@code oldWord}.
+     *
+     * <p>The result is exactly what a computation from scratch gives (never 0xFFFF while any covered word is
+     * non-zero, RFC 1624 section 3), so a UDP checksum must go through {@link #udpWireChecksum(int)} before it is
+     * stored. A UDP checksum of 0xFFFF (the wire form of a computed 0) is accepted as input; a UDP-over-IPv4
+     * checksum of 0 means "none" and must not be updated at all. The one case the update cannot see is covered data
+     * that becomes all zero (only possible without a pseudo-header, e.g. an ICMPv4 echo reply rewritten to
+     * identifier 0 with sequence 0 and no data): eqn. 3 then gives 0x0000 where 0xFFFF is due.
+     */
     public static int update16(final int checksum, final int oldWord, final int newWord)
     {
-        final long sum = (~checksum & 0xFFFF) + (~oldWord & 0xFFFF) + (newWord & 0xFFFF);
+        final long sum = complementOf(checksum) + (~oldWord & 0xFFFF) + (newWord & 0xFFFF);
         return ~fold(sum) & 0xFFFF;
     }
 
-    /** RFC 1624 eqn. 3 for a 32-bit field (an IPv4 address, or two adjacent ports). */
+    /**
+     * RFC 1624 eqn. 3 for a 32-bit field (an IPv4 address, or two adjacent ports); see {@link #update16} for how
+     * zero is represented.
+     */
     public static int update32(final int checksum, final int oldValue, final int newValue)
     {
-        final long sum = (~checksum & 0xFFFF) +
+        final long sum = complementOf(checksum) +
             (~oldValue >>> 16 & 0xFFFF) + (~oldValue & 0xFFFF) +
             (newValue >>> 16 & 0xFFFF) + (newValue & 0xFFFF);
         return ~fold(sum) & 0xFFFF;
     }
 
-    /** RFC 1624 eqn. 3 for a 128-bit field (an IPv6 address as two 64-bit big-endian halves). */
+    /**
+     * RFC 1624 eqn. 3 for a 128-bit field (an IPv6 address as two 64-bit big-endian halves); see {@link #update16}
+     * for how zero is represented.
+     */
     public static int update128(
         final int checksum, final long oldHi, final long oldLo, final long newHi, final long newLo)
     {
-        final long sum = (~checksum & 0xFFFF) + halves(~oldHi) + halves(~oldLo) + halves(newHi) + halves(newLo);
+        final long sum = complementOf(checksum) + halves(~oldHi) + halves(~oldLo) + halves(newHi) + halves(newLo);
         return ~fold(sum) & 0xFFFF;
+    }
+
+    /**
+     * ~HC of eqn. 3, i.e. the sum C the stored checksum stands for. A stored 0x0000 stands for C = -0 (0xFFFF);
+     * a UDP wire 0xFFFF is the same computed 0, so it must also give -0, not the +0 that its plain complement is.
+     * With +0 there, eqn. 3 returns -0 (0xFFFF) when the other terms cancel (old word 0xFFFF, new 0x0000), which a
+     * computation from scratch never produces for non-zero data.
+     */
+    private static int complementOf(final int checksum)
+    {
+        final int complement = ~checksum & 0xFFFF;
+        return complement == 0 ? 0xFFFF : complement;
     }
 
     private static long halves(final long v)
