@@ -116,7 +116,8 @@ public final class Checksums
 
     /**
      * Checksum of a TCP/UDP/ICMPv6/ICMP segment: {@code pseudoHeaderSum} (0 for ICMPv4) plus {@code l4Length} bytes
-     * at {@code l4Offset}, the 16-bit checksum field at {@code checksumOffset} (absolute) taken as zero.
+     * at {@code l4Offset}, the 16-bit checksum field at {@code checksumOffset} (absolute, an even distance from
+     * {@code l4Offset}, as in every Internet protocol header) taken as zero.
      */
     public static int l4Checksum(
         final long pseudoHeaderSum,
@@ -201,8 +202,29 @@ public final class Checksums
         final long initial, final DirectBuffer buffer, final int offset, final int length, final int fieldOffset)
     {
         // Adding the complement of the stored field cancels it (x + ~x is ones'-complement zero), so the caller
-        // need not clear the field. The covered data is never all-zero here (version, protocol), so no -0 issue.
+        // need not clear the field. The cancellation turns a sum of +0 into -0: when every other covered byte is
+        // zero the result would be 0x0000 instead of ~(+0) = 0xFFFF. That needs no pseudo-header (initial 0) and
+        // a result of 0, so only then (an ICMPv4 echo reply with identifier 0, sequence 0 and no data, or 1 in
+        // 65536 ICMPv4 messages) are the other bytes looked at.
         final int stored = buffer.getShort(fieldOffset, BIG_ENDIAN) & 0xFFFF;
-        return finish(partialSum(buffer, offset, length, initial) + (~stored & 0xFFFF));
+        final int checksum = finish(partialSum(buffer, offset, length, initial) + (~stored & 0xFFFF));
+        if (checksum == 0 && initial == 0 && allZeroExcept(buffer, offset, length, fieldOffset))
+        {
+            return 0xFFFF;
+        }
+        return checksum;
+    }
+
+    private static boolean allZeroExcept(
+        final DirectBuffer buffer, final int offset, final int length, final int fieldOffset)
+    {
+        for (int i = offset, end = offset + length; i < end; i++)
+        {
+            if (buffer.getByte(i) != 0 && i != fieldOffset && i != fieldOffset + 1)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }
