@@ -116,7 +116,8 @@ public final class Checksums
 
     /**
      * Checksum of a TCP/UDP/ICMPv6/ICMP segment: {@code pseudoHeaderSum} (0 for ICMPv4) plus {@code l4Length} bytes
-     * at {@code l4Offset}, the 16-bit checksum field at {@code checksumOffset} (absolute) taken as zero.
+     * at {@code l4Offset}, the 16-bit checksum field at {@code checksumOffset} (absolute, an even distance from
+     * {@code l4Offset}, as in every Internet protocol header) taken as zero.
      */
     public static int l4Checksum(
         final long pseudoHeaderSum,
@@ -141,28 +142,55 @@ public final class Checksums
         return checksum == 0 ? 0xFFFF : checksum;
     }
 
-    /** RFC 1624 eqn. 3: the checksum after one 16-bit word of the covered data changes from {@code oldWord}. */
+    /**
+     * RFC 1624 eqn. 3: the checksum after one 16-bit word of the covered data changes from {@code oldWord}.
+     *
+     * <p>The result is exactly what a computation from scratch gives (never 0xFFFF while any covered word is
+     * non-zero, RFC 1624 section 3), so a UDP checksum must go through {@link #udpWireChecksum(int)} before it is
+     * stored. A UDP checksum of 0xFFFF (the wire form of a computed 0) is accepted as input; a UDP-over-IPv4
+     * checksum of 0 means "none" and must not be updated at all. The one case the update cannot see is covered data
+     * that becomes all zero (only possible without a pseudo-header, e.g. an ICMPv4 echo reply rewritten to
+     * identifier 0 with sequence 0 and no data): eqn. 3 then gives 0x0000 where 0xFFFF is due.
+     */
     public static int update16(final int checksum, final int oldWord, final int newWord)
     {
-        final long sum = (~checksum & 0xFFFF) + (~oldWord & 0xFFFF) + (newWord & 0xFFFF);
+        final long sum = complementOf(checksum) + (~oldWord & 0xFFFF) + (newWord & 0xFFFF);
         return ~fold(sum) & 0xFFFF;
     }
 
-    /** RFC 1624 eqn. 3 for a 32-bit field (an IPv4 address, or two adjacent ports). */
+    /**
+     * RFC 1624 eqn. 3 for a 32-bit field (an IPv4 address, or two adjacent ports); see {@link #update16} for how
+     * zero is represented.
+     */
     public static int update32(final int checksum, final int oldValue, final int newValue)
     {
-        final long sum = (~checksum & 0xFFFF) +
+        final long sum = complementOf(checksum) +
             (~oldValue >>> 16 & 0xFFFF) + (~oldValue & 0xFFFF) +
             (newValue >>> 16 & 0xFFFF) + (newValue & 0xFFFF);
         return ~fold(sum) & 0xFFFF;
     }
 
-    /** RFC 1624 eqn. 3 for a 128-bit field (an IPv6 address as two 64-bit big-endian halves). */
+    /**
+     * RFC 1624 eqn. 3 for a 128-bit field (an IPv6 address as two 64-bit big-endian halves); see {@link #update16}
+     * for how zero is represented.
+     */
     public static int update128(
         final int checksum, final long oldHi, final long oldLo, final long newHi, final long newLo)
     {
-        final long sum = (~checksum & 0xFFFF) + halves(~oldHi) + halves(~oldLo) + halves(newHi) + halves(newLo);
+        final long sum = complementOf(checksum) + halves(~oldHi) + halves(~oldLo) + halves(newHi) + halves(newLo);
         return ~fold(sum) & 0xFFFF;
+    }
+
+    /**
+     * ~HC of eqn. 3, i.e. the sum C the stored checksum stands for. A stored 0x0000 stands for C = -0 (0xFFFF);
+     * a UDP wire 0xFFFF is the same computed 0, so it must also give -0, not the +0 that its plain complement is.
+     * With +0 there, eqn. 3 returns -0 (0xFFFF) when the other terms cancel (old word 0xFFFF, new 0x0000), which a
+     * computation from scratch never produces for non-zero data.
+     */
+    private static int complementOf(final int checksum)
+    {
+        final int complement = ~checksum & 0xFFFF;
+        return complement == 0 ? 0xFFFF : complement;
     }
 
     private static long halves(final long v)
@@ -174,8 +202,29 @@ public final class Checksums
         final long initial, final DirectBuffer buffer, final int offset, final int length, final int fieldOffset)
     {
         // Adding the complement of the stored field cancels it (x + ~x is ones'-complement zero), so the caller
-        // need not clear the field. The covered data is never all-zero here (version, protocol), so no -0 issue.
+        // need not clear the field. The cancellation turns a sum of +0 into -0: when every other covered byte is
+        // zero the result would be 0x0000 instead of ~(+0) = 0xFFFF. That needs no pseudo-header (initial 0) and
+        // a result of 0, so only then (an ICMPv4 echo reply with identifier 0, sequence 0 and no data, or 1 in
+        // 65536 ICMPv4 messages) are the other bytes looked at.
         final int stored = buffer.getShort(fieldOffset, BIG_ENDIAN) & 0xFFFF;
-        return finish(partialSum(buffer, offset, length, initial) + (~stored & 0xFFFF));
+        final int checksum = finish(partialSum(buffer, offset, length, initial) + (~stored & 0xFFFF));
+        if (checksum == 0 && initial == 0 && allZeroExcept(buffer, offset, length, fieldOffset))
+        {
+            return 0xFFFF;
+        }
+        return checksum;
+    }
+
+    private static boolean allZeroExcept(
+        final DirectBuffer buffer, final int offset, final int length, final int fieldOffset)
+    {
+        for (int i = offset, end = offset + length; i < end; i++)
+        {
+            if (buffer.getByte(i) != 0 && i != fieldOffset && i != fieldOffset + 1)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }
