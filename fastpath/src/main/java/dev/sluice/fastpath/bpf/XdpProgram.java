@@ -26,6 +26,9 @@ import dev.sluice.fastpath.sys.NativeCallException;
  * stays, its XSKMAP entries vanish with the sockets, and the port's {@link XdpFallback} applies (fail closed on
  * pod ports by default).
  * <p>
+ * Interface indexes and names are those of the calling thread's network namespace; attach, detach and close
+ * must run in the namespace the attach ran in.
+ * <p>
  * Control-path object: every method is synchronized; none is meant for a per-packet path.
  */
 public final class XdpProgram implements AutoCloseable
