@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR Apache-2.0) */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * sluice_xdp.h: the ABI between the Sluice XDP program (sluice_xdp.c) and its Java loader
  * (dev.sluice.fastpath.bpf.XdpProgram, layout mirrored by XdpConfigDescriptor; an ABI test compiles a probe
