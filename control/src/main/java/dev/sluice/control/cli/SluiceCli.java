@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     description = "Sluice: a Kubernetes node dataplane on AF_XDP (NetworkPolicy, Services, conntrack, Geneve).",
     subcommands = {
         DemoCommand.class,
+        PolicyCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class SluiceCli implements Runnable
