@@ -129,6 +129,17 @@ public final class ClusterStateBuilder
     }
 
     /**
+     * Record a problem found before an object could be added (e.g. a document the loader could not convert), so
+     * that it is reported in input order with the others.
+     *
+     * @param error the message, naming the object and field.
+     */
+    void reportError(final String error)
+    {
+        errors.add(error);
+    }
+
+    /**
      * @return the errors found so far.
      */
     public List<String> errors()

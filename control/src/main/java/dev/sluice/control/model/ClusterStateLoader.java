@@ -66,7 +66,6 @@ public final class ClusterStateLoader
             throw new ClusterStateException(List.of(sourceName + ": not valid YAML: " + ex.getMessage()));
         }
         final ClusterStateBuilder builder = new ClusterStateBuilder();
-        final List<String> errors = new ArrayList<>();
         for (int i = 0; i < documents.size(); i++)
         {
             final Object document = documents.get(i);
@@ -77,7 +76,7 @@ public final class ClusterStateLoader
             }
             if (!(document instanceof Map<?, ?> map) || map.get("kind") == null || map.get("apiVersion") == null)
             {
-                errors.add(origin + ": not a Kubernetes object (needs apiVersion, kind and metadata)");
+                builder.reportError(origin + ": not a Kubernetes object (needs apiVersion, kind and metadata)");
                 continue;
             }
             final KubernetesResource resource;
@@ -87,7 +86,7 @@ public final class ClusterStateLoader
             }
             catch (final RuntimeException ex)
             {
-                errors.add(origin + ": " + describe(map) + ": " + conversionError(ex));
+                builder.reportError(origin + ": " + describe(map) + ": " + conversionError(ex));
                 continue;
             }
             if (resource instanceof KubernetesList list)
@@ -104,13 +103,8 @@ public final class ClusterStateLoader
             }
             else
             {
-                errors.add(origin + ": " + describe(map) + ": kind: unsupported kind '" + map.get("kind") + "'");
+                builder.reportError(origin + ": " + describe(map) + ": kind: unsupported kind '" + map.get("kind") + "'");
             }
-        }
-        errors.addAll(builder.errors());
-        if (!errors.isEmpty())
-        {
-            throw new ClusterStateException(errors);
         }
         return builder.build();
     }
