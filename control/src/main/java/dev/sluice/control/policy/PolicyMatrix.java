@@ -1,8 +1,11 @@
 package dev.sluice.control.policy;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.sluice.control.model.PodInfo;
 import dev.sluice.control.model.PodRef;
 import dev.sluice.control.model.Protocol;
 
@@ -44,10 +47,10 @@ public record PolicyMatrix(int port, Protocol protocol, List<PodRef> pods, List<
             final List<Verdict> row = new ArrayList<>();
             for (final PodRef dst : pods)
             {
-                final var dstPod = engine.state().pod(dst);
-                final var srcPod = engine.state().pod(src);
+                final PodInfo dstPod = engine.state().pod(dst);
+                final PodInfo srcPod = engine.state().pod(src);
                 // Same family when both have one: the destination IP of the source's primary family.
-                final var dstIp = dstPod.ipOfFamily(srcPod.primaryIp() instanceof java.net.Inet4Address);
+                final InetAddress dstIp = dstPod.ipOfFamily(srcPod.primaryIp() instanceof Inet4Address);
                 row.add(engine.evaluate(src, new PeerAddress(dstIp == null ? dstPod.primaryIp() : dstIp, dst),
                     port, protocol));
             }
