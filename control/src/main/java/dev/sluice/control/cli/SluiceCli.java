@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         DemoCommand.class,
         InspectCommand.class,
+        PolicyCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class SluiceCli implements Runnable
