@@ -1,9 +1,15 @@
 package dev.sluice.geneve;
 
+import static dev.sluice.geneve.GeneveDescriptor.FLAG_CRITICAL;
+import static dev.sluice.geneve.GeneveDescriptor.FLAG_OAM;
 import static dev.sluice.geneve.GeneveDescriptor.HEADER_LENGTH;
-import static dev.sluice.geneve.GeneveDescriptor.IDENTITY_OPTION_DATA_LENGTH;
+import static dev.sluice.geneve.GeneveDescriptor.IDENTITY_OPTION_LENGTH;
 import static dev.sluice.geneve.GeneveDescriptor.IDENTITY_OPTION_TYPE;
 import static dev.sluice.geneve.GeneveDescriptor.IDENTITY_UNKNOWN;
+import static dev.sluice.geneve.GeneveDescriptor.MAX_VNI;
+import static dev.sluice.geneve.GeneveDescriptor.OPTIONS_OFFSET;
+import static dev.sluice.geneve.GeneveDescriptor.OPTION_HEADER_LENGTH;
+import static dev.sluice.geneve.GeneveDescriptor.OPTION_TYPE_CRITICAL;
 import static dev.sluice.geneve.GeneveDescriptor.PROTOCOL_TYPE_ETHERNET;
 import static dev.sluice.geneve.GeneveDescriptor.SLUICE_OPTION_CLASS;
 import static dev.sluice.geneve.GeneveDescriptor.VERSION;
@@ -58,8 +64,7 @@ public final class GeneveDecap
     private final TunnelPeerTable peers;
     private final int udpPort;
     private final boolean verifyChecksums;
-    private final GeneveFlyweight geneve = new GeneveFlyweight();
-    private final GeneveOptionIterator options = new GeneveOptionIterator();
+    private static final int IDENTITY_OPTION_CLASS_TYPE = SLUICE_OPTION_CLASS << 16 | IDENTITY_OPTION_TYPE << 8;
 
     private int innerOffset;
     private int innerLength;
@@ -133,7 +138,7 @@ public final class GeneveDecap
             {
                 return GeneveOutcome.IPV4_BAD_HEADER;
             }
-            if (verifyChecksums && !Checksums.ipv4HeaderValid(buffer, l3, headerLength))
+            if (verifyChecksums && !ipv4HeaderValid(buffer, l3, headerLength))
             {
                 return GeneveOutcome.IPV4_BAD_CHECKSUM;
             }
@@ -238,25 +243,27 @@ public final class GeneveDecap
         {
             return GeneveOutcome.GENEVE_TRUNCATED;
         }
-        final GeneveFlyweight geneve = this.geneve.wrap(buffer, geneveOffset);
-        if (geneve.version() != VERSION)
+        // The whole base header in one read; the field positions are those of GeneveDescriptor / GeneveFlyweight.
+        final long header = buffer.getLong(geneveOffset, BIG_ENDIAN);
+        if ((int)(header >>> 62) != VERSION)
         {
             return GeneveOutcome.GENEVE_BAD_VERSION;
         }
-        final int optionsLength = geneve.optionsLengthBytes();
+        final int optionsLength = (int)(header >>> 56 & 0x3F) << 2;
         if (HEADER_LENGTH + optionsLength > genevePayload)
         {
             return GeneveOutcome.GENEVE_TRUNCATED;
         }
-        if (geneve.oam())
+        final int flags = (int)(header >>> 48) & 0xFF;
+        if ((flags & FLAG_OAM) != 0)
         {
             return GeneveOutcome.GENEVE_OAM;
         }
-        if (geneve.protocolType() != PROTOCOL_TYPE_ETHERNET)
+        if ((int)(header >>> 32 & 0xFFFF) != PROTOCOL_TYPE_ETHERNET)
         {
             return GeneveOutcome.GENEVE_BAD_PROTOCOL;
         }
-        if (geneve.critical())
+        if ((flags & FLAG_CRITICAL) != 0)
         {
             return GeneveOutcome.GENEVE_CRITICAL_FLAG;
         }
@@ -264,30 +271,34 @@ public final class GeneveDecap
         int identity = IDENTITY_UNKNOWN;
         if (optionsLength != 0)
         {
+            // Same bounded walk as GeneveOptionIterator, kept in locals: at most 63 steps, never past the area.
             boolean identitySeen = false;
-            final GeneveOptionIterator options = this.options.reset(buffer, geneve.optionsOffset(), optionsLength);
-            int step;
-            while ((step = options.next()) == GeneveOptionIterator.OPTION)
+            int cursor = geneveOffset + OPTIONS_OFFSET;
+            final int optionsEnd = cursor + optionsLength;
+            while (cursor < optionsEnd)
             {
-                final GeneveOptionFlyweight option = options.option();
-                if (option.optionClass() == SLUICE_OPTION_CLASS && option.type() == IDENTITY_OPTION_TYPE)
+                // The area and every option are multiples of 4 bytes, so a whole option header is present.
+                final int optionHeader = buffer.getInt(cursor, BIG_ENDIAN);
+                final int total = OPTION_HEADER_LENGTH + ((optionHeader & 0x1F) << 2);
+                if (total > optionsEnd - cursor)
+                {
+                    return GeneveOutcome.GENEVE_BAD_OPTION;
+                }
+                if ((optionHeader & 0xFFFF_FF00) == IDENTITY_OPTION_CLASS_TYPE)
                 {
                     // A second identity, or one of the wrong size, is ambiguous: fail closed.
-                    if (identitySeen || option.dataLengthBytes() != IDENTITY_OPTION_DATA_LENGTH)
+                    if (identitySeen || total != IDENTITY_OPTION_LENGTH)
                     {
                         return GeneveOutcome.GENEVE_BAD_OPTION;
                     }
                     identitySeen = true;
-                    identity = buffer.getInt(option.dataOffset(), BIG_ENDIAN);
+                    identity = buffer.getInt(cursor + OPTION_HEADER_LENGTH, BIG_ENDIAN);
                 }
-                else if (option.critical())
+                else if ((optionHeader & OPTION_TYPE_CRITICAL << 8) != 0)
                 {
                     return GeneveOutcome.GENEVE_UNKNOWN_CRITICAL_OPTION;
                 }
-            }
-            if (step == GeneveOptionIterator.MALFORMED)
-            {
-                return GeneveOutcome.GENEVE_BAD_OPTION;
+                cursor += total;
             }
         }
 
@@ -299,10 +310,24 @@ public final class GeneveDecap
         }
         this.innerOffset = inner;
         this.innerLength = innerEnd - inner;
-        this.vni = geneve.vni();
+        this.vni = (int)(header >>> 8) & MAX_VNI;
         this.sourceIdentity = identity;
         this.peer = peerIndex;
         return GeneveOutcome.OK;
+    }
+
+    private static boolean ipv4HeaderValid(final DirectBuffer buffer, final int l3, final int headerLength)
+    {
+        if (headerLength != IPV4_MIN_HEADER_LENGTH)
+        {
+            return Checksums.ipv4HeaderValid(buffer, l3, headerLength);
+        }
+        // The usual 20-byte header as straight-line code: the generic loop's setup costs more than the sum here.
+        final long a = buffer.getLong(l3, BIG_ENDIAN);
+        final long b = buffer.getLong(l3 + 8, BIG_ENDIAN);
+        final long sum = (a >>> 32) + (a & 0xFFFF_FFFFL) + (b >>> 32) + (b & 0xFFFF_FFFFL) +
+            (buffer.getInt(l3 + 16, BIG_ENDIAN) & 0xFFFF_FFFFL);
+        return Checksums.fold(sum) == 0xFFFF;
     }
 
     /** Offset of the inner Ethernet frame in the buffer. */

@@ -83,7 +83,7 @@ public final class GeneveEncap
         }
 
         final int start = offset - headerLength;
-        buffer.putBytes(start, template.bytes, 0, headerLength);
+        template.copyTo(buffer, start);
 
         final int sourcePort = template.sourcePort(flowHash);
         final int udp = start + udpOffset;

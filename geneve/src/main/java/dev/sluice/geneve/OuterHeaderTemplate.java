@@ -4,6 +4,7 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
 
 import dev.sluice.wire.Checksums;
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -42,6 +43,10 @@ public final class OuterHeaderTemplate
     final int sourcePortLow;
     final long sourcePortCount;
     final int vni;
+    private final long[] words;
+    private final int tailInt;
+    private final short tailShort;
+    private final byte tailByte;
 
     private OuterHeaderTemplate(final Builder b)
     {
@@ -104,6 +109,44 @@ public final class OuterHeaderTemplate
         udpChecksumBase = ipv6 ?
             Checksums.partialSum(bytes, udpOffset, length - udpOffset,
                 Checksums.ipv6PseudoHeaderSum(bytes, l3 + 8, l3 + 24, 17, 0)) : 0;
+
+        // The copy is done in native-order words: a handful of 8-byte stores beat a copyMemory call at this size.
+        words = new long[length >>> 3];
+        for (int w = 0; w < words.length; w++)
+        {
+            words[w] = bytes.getLong(w << 3);
+        }
+        int tail = words.length << 3;
+        tailInt = (length & 4) != 0 ? bytes.getInt(tail) : 0;
+        tail += length & 4;
+        tailShort = (length & 2) != 0 ? bytes.getShort(tail) : 0;
+        tail += length & 2;
+        tailByte = (length & 1) != 0 ? bytes.getByte(tail) : 0;
+    }
+
+    /** Writes the template bytes at {@code index} (bounds are the caller's: it has checked the headroom). */
+    void copyTo(final MutableDirectBuffer buffer, final int index)
+    {
+        final long[] words = this.words;
+        for (int w = 0; w < words.length; w++)
+        {
+            buffer.putLong(index + (w << 3), words[w]);
+        }
+        int tail = index + (words.length << 3);
+        if ((length & 4) != 0)
+        {
+            buffer.putInt(tail, tailInt);
+            tail += 4;
+        }
+        if ((length & 2) != 0)
+        {
+            buffer.putShort(tail, tailShort);
+            tail += 2;
+        }
+        if ((length & 1) != 0)
+        {
+            buffer.putByte(tail, tailByte);
+        }
     }
 
     /** Length of the outer headers this template prepends (the headroom an inner frame needs). */
