@@ -1,5 +1,6 @@
 package dev.sluice.geneve;
 
+import dev.sluice.wire.Addresses;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.sluice.geneve;
 
+import dev.sluice.wire.Addresses;
 import java.util.List;
 
 /**

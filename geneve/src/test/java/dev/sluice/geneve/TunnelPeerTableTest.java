@@ -1,5 +1,6 @@
 package dev.sluice.geneve;
 
+import dev.sluice.wire.Addresses;
 import static dev.sluice.geneve.TunnelPeerTable.NO_PEER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

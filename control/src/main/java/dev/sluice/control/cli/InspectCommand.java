@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import dev.sluice.fastpath.packet.Addresses;
+import dev.sluice.wire.Addresses;
 import dev.sluice.fastpath.packet.IpProtocol;
 import dev.sluice.fastpath.pcap.PcapReader;
 import dev.sluice.fastpath.pcap.PcapWriter;

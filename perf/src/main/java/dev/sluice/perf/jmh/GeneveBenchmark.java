@@ -1,6 +1,6 @@
 package dev.sluice.perf.jmh;
 
-import dev.sluice.geneve.Addresses;
+import dev.sluice.wire.Addresses;
 import dev.sluice.geneve.GeneveDecap;
 import dev.sluice.geneve.GeneveEncap;
 import dev.sluice.geneve.GeneveOutcome;

@@ -1,4 +1,4 @@
-package dev.sluice.fastpath.packet;
+package dev.sluice.wire;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
