@@ -39,7 +39,11 @@ import static dev.sluice.fastpath.conntrack.TcpState.TCP_RST;
 import static dev.sluice.fastpath.conntrack.TcpState.TCP_SYN;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 
 import dev.sluice.fastpath.packet.IpProtocol;
 import dev.sluice.fastpath.status.Counters;
@@ -121,7 +125,15 @@ public final class ConntrackTable implements AutoCloseable
     private static final long K_PORT = 0x1656_67B1_9E37_79F9L;
     private static final long K_PROTO = 0xD6E8_FEB8_6659_FD93L;
 
+    private static final long HUGE_PAGE_BYTES = 2L << 20;
+    private static final int MADV_HUGEPAGE = 14; // linux/mman-common.h
+
+    private static final int PROT_READ_WRITE = 0x3;
+    private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
+
     private final Arena arena;
+    private final MemorySegment region;
+    private final boolean hugePagesAdvised;
     private final UnsafeBuffer buffer;
     private final int capacity;
     private final int mask;
@@ -149,9 +161,23 @@ public final class ConntrackTable implements AutoCloseable
         tcpLoosePickup = config.tcpLoosePickup();
         earlyDrop = config.earlyDrop();
         hashSeed = config.hashSeed();
-        // A shared arena so that close() works from any thread; Arena.allocate zeroes: every slot starts empty.
-        arena = Arena.ofShared();
-        final MemorySegment region = arena.allocate((long)capacity * ENTRY_LENGTH, ENTRY_LENGTH);
+        // Anonymous mmap: zero pages on first touch, so a huge-page advice given before any write takes effect
+        // (an Arena would zero the region first, faulting it in as 4 KiB pages). Random probes into a 256 MiB
+        // table would otherwise miss the TLB on nearly every packet. Falls back to an Arena where mmap is missing.
+        final long regionBytes = (long)capacity * ENTRY_LENGTH;
+        MemorySegment region = mmap(regionBytes);
+        if (region == null)
+        {
+            arena = Arena.ofShared();
+            region = arena.allocate(regionBytes, ENTRY_LENGTH);
+            hugePagesAdvised = false;
+        }
+        else
+        {
+            arena = null;
+            hugePagesAdvised = regionBytes >= HUGE_PAGE_BYTES && madvise(region, MADV_HUGEPAGE);
+        }
+        this.region = region;
         buffer = new UnsafeBuffer(region.address(), capacity * ENTRY_LENGTH);
     }
 
@@ -592,6 +618,12 @@ public final class ConntrackTable implements AutoCloseable
         return buffer.capacity();
     }
 
+    /** True when the region was advised as transparent huge pages ({@code madvise(MADV_HUGEPAGE)} succeeded). */
+    public boolean hugePagesAdvised()
+    {
+        return hugePagesAdvised;
+    }
+
     /** A {@code COUNTER_*} value, from any thread. */
     public long counter(final int id)
     {
@@ -605,12 +637,80 @@ public final class ConntrackTable implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            arena.close();
+            if (arena != null)
+            {
+                arena.close();
+            }
+            else
+            {
+                munmap(region);
+            }
         }
     }
 
     // ------------------------------------------------------------------------------------------------------------
     // Internals.
+
+    private static MethodHandle libc(final String name, final FunctionDescriptor descriptor)
+    {
+        final Linker linker = Linker.nativeLinker();
+        return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), descriptor);
+    }
+
+    /** {@code mmap(NULL, bytes, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)}, or null on failure. */
+    private static MemorySegment mmap(final long bytes)
+    {
+        try
+        {
+            final MethodHandle mmap = libc("mmap", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_LONG));
+            final MemorySegment address = (MemorySegment)mmap.invokeExact(MemorySegment.NULL, bytes,
+                PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
+            return address.address() == -1L ? null : address.reinterpret(bytes);
+        }
+        catch (final Throwable ex)
+        {
+            return null;
+        }
+    }
+
+    /** Best effort {@code madvise}; false where it is unavailable or refused. */
+    private static boolean madvise(final MemorySegment region, final int advice)
+    {
+        try
+        {
+            final MethodHandle madvise = libc("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+            return (int)madvise.invokeExact(region, region.byteSize(), advice) == 0;
+        }
+        catch (final Throwable ex)
+        {
+            return false;
+        }
+    }
+
+    private static void munmap(final MemorySegment region)
+    {
+        try
+        {
+            final MethodHandle munmap = libc("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+            final int result = (int)munmap.invokeExact(region, region.byteSize());
+            if (result != 0)
+            {
+                throw new IllegalStateException("munmap of the conntrack region failed: " + result);
+            }
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable ex)
+        {
+            throw new IllegalStateException("munmap of the conntrack region failed", ex);
+        }
+    }
 
     /** The home slot of a tuple: identical for a tuple and its reverse. Package-private for collision tests. */
     int homeSlot(

@@ -32,6 +32,7 @@ class ConntrackScaleTest
             assertEquals((long)t.capacity() * ConntrackDescriptor.ENTRY_LENGTH, t.regionBytes());
             assertEquals(256L << 20, t.regionBytes(), "2^21 slots of 128 bytes");
             assertTrue(t.maxEntries() >= MILLION);
+            assertTrue(t.hugePagesAdvised(), "madvise(MADV_HUGEPAGE) on the region");
             final long now = 1;
             for (int i = 0; i < MILLION; i++)
             {
