@@ -16,7 +16,7 @@ from scapy.all import (ARP, Dot1Q, Ether, ICMP, IP, IPOption_RR, IPerror, IPv6, 
                        ICMPv6EchoRequest, Raw, TCP, TCPerror, UDP, UDPerror)
 
 # Control byte bits (must match ParseStageFuzzTest).
-AT_END = 0x01
+IN_SLOT = 0x01
 OVER_DECLARED = 0x02
 UNDER_DECLARED = 0x04
 PRE_DROPPED = 0x08
@@ -75,6 +75,9 @@ BROKEN = {
         IPv6ExtHdrDestOpt() / UDP()),
     'broken-icmp-error-inner-cut': bytes(FRAMES['ipv4-icmp-error-inner-tcp'])[:14 + 20 + 8 + 22],
     'broken-arp-short': bytes(FRAMES['arp-request'])[:14 + 20],
+    # The frame ends with the IP packet, inside the transport header: a read past its end must not happen.
+    'broken-tcp-header-cut': bytes(eth() / IP(src=V4A, dst=V4B, proto=6) / Raw(bytes(TCP(sport=1, dport=2))[:12])),
+    'broken-udp-header-cut': bytes(eth() / IPv6(src=V6A, dst=V6B, nh=17) / Raw(b'\x00\x35\x00\x35')),
 }
 
 
@@ -93,11 +96,11 @@ def main():
     tcp = bytes(FRAMES['ipv4-tcp-syn'])
     v6 = bytes(FRAMES['ipv6-hbh-dst-frag-udp'])
     icmp = bytes(FRAMES['ipv4-icmp-error-inner-tcp'])
-    write(directory, 'placement-at-buffer-end', AT_END, 0, tcp)
-    write(directory, 'placement-at-end-over-declared', AT_END | OVER_DECLARED, 3, v6)
-    write(directory, 'placement-over-declared-into-next-slot', OVER_DECLARED, 200, icmp)
-    write(directory, 'placement-under-declared', UNDER_DECLARED, 9, v6)
-    write(directory, 'placement-odd-offset-pre-dropped', ODD_OFFSET | PRE_DROPPED, 0, tcp)
+    write(directory, 'placement-in-slot', IN_SLOT, 0, tcp)
+    write(directory, 'placement-at-end-over-declared', OVER_DECLARED, 3, v6)
+    write(directory, 'placement-over-declared-into-next-slot', IN_SLOT | OVER_DECLARED, 200, icmp)
+    write(directory, 'placement-under-declared', IN_SLOT | UNDER_DECLARED, 9, v6)
+    write(directory, 'placement-odd-offset-pre-dropped', IN_SLOT | ODD_OFFSET | PRE_DROPPED, 0, tcp)
     three = struct.pack('>H', len(tcp)) + tcp + struct.pack('>H', len(v6)) + v6 + icmp
     write(directory, 'vector-of-three', frames_count(3), 0, three)
 

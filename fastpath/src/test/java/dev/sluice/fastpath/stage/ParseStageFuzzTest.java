@@ -36,11 +36,13 @@ import org.junit.jupiter.api.Test;
  * off-heap buffer, at odd offsets, ending exactly at the buffer's end, with a declared length longer or shorter than
  * the bytes given, several frames in one vector, some already dropped. For every input the stage must not throw,
  * must not write the frame buffer, and every packet must satisfy the vector's contract (see {@link #checkPacket}).
+ * By default the last frame ends at the last byte of the buffer, so a read past its end trips Agrona's bounds check
+ * and fails the input instead of silently reading the next frame.
  *
  * <p>Input format (the seed files in {@code ParseStageFuzzTestInputs/<method>/} use it; they are written by
  * {@code fastpath/src/test/scapy/parse_fuzz_seeds.py}):
  * <pre>
- *   byte 0: control  bit 0 AT_END          the last frame ends at the last byte of the buffer
+ *   byte 0: control  bit 0 IN_SLOT         the last frame sits in its slot (else it ends at the buffer's end)
  *                    bit 1 OVER_DECLARED   the last frame's declared length is its bytes + 16 * extra + 1
  *                    bit 2 UNDER_DECLARED  the last frame's declared length is its bytes - extra (may be <= 0)
  *                    bit 3 PRE_DROPPED     the first frame is already dropped by an earlier stage
@@ -58,7 +60,7 @@ class ParseStageFuzzTest
 {
     static final String FUZZ_DURATION = "5m";
 
-    static final int AT_END = 0x01;
+    static final int IN_SLOT = 0x01;
     static final int OVER_DECLARED = 0x02;
     static final int UNDER_DECLARED = 0x04;
     static final int PRE_DROPPED = 0x08;
@@ -199,7 +201,7 @@ class ParseStageFuzzTest
             // Bytes past the slot are not copied; a declared length that covers them reads the next slot.
             final int copied = Math.min(bytes, SLOT_SIZE - HEADROOM - 1);
             int offset = f * SLOT_SIZE + HEADROOM + ((control & ODD_OFFSET) != 0 ? 1 : 0);
-            if (last && (control & AT_END) != 0)
+            if (last && (control & IN_SLOT) == 0)
             {
                 offset = CAPACITY - copied;
             }
