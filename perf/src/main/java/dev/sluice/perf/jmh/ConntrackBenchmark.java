@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -120,5 +121,45 @@ public class ConntrackBenchmark
         final int i = next();
         final long h = table.trackTcp(0, client(i), 0, SERVER, i & 0xFFFF, 8443, TcpState.TCP_SYN, 60, nowNs);
         return table.delete(h);
+    }
+
+    private static final int VECTOR = 64;
+    private final int[] batch = new int[VECTOR];
+    private long sink;
+
+    /** Established packets a vector at a time, tracked one after the other (each probe pays its own misses). */
+    @Benchmark
+    @OperationsPerInvocation(VECTOR)
+    public long trackEstablishedVector()
+    {
+        long result = 0;
+        for (int k = 0; k < VECTOR; k++)
+        {
+            final int i = next();
+            result += table.trackTcp(0, client(i), 0, SERVER, i & 0xFFFF, 443, TcpState.TCP_ACK, 1500, nowNs);
+        }
+        return result;
+    }
+
+    /** The same vector, with a first pass that touches every home slot so the misses overlap. */
+    @Benchmark
+    @OperationsPerInvocation(VECTOR)
+    public long trackEstablishedVectorTouched()
+    {
+        long touched = 0;
+        for (int k = 0; k < VECTOR; k++)
+        {
+            final int i = next();
+            batch[k] = i;
+            touched ^= table.touch(IpProtocol.TCP, 0, client(i), 0, SERVER, i & 0xFFFF, 443);
+        }
+        sink ^= touched;
+        long result = 0;
+        for (int k = 0; k < VECTOR; k++)
+        {
+            final int i = batch[k];
+            result += table.trackTcp(0, client(i), 0, SERVER, i & 0xFFFF, 443, TcpState.TCP_ACK, 1500, nowNs);
+        }
+        return result;
     }
 }
