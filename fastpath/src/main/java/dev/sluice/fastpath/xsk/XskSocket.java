@@ -34,6 +34,9 @@ import dev.sluice.fastpath.sys.NativeCallException;
  */
 public final class XskSocket implements AutoCloseable
 {
+    /** How long {@link #open} retries a bind that answers EBUSY (the previous socket's queue not yet released). */
+    static final long REBIND_WAIT_NS = 2_000_000_000L;
+
     private final Umem umem;
     private final int fd;
     private final int ifindex;
@@ -114,13 +117,35 @@ public final class XskSocket implements AutoCloseable
         }
         umem.checkCanBind(ifindex, queue);
         final String name = Libc.ifIndexToName(ifindex);
-        final XskSocket socket;
-        if (config.mode() == XskBindMode.AUTO && umem.ownerFd() < 0)
+        final long deadline = System.nanoTime() + REBIND_WAIT_NS;
+        while (true)
         {
-            XskSocket zeroCopy = null;
             try
             {
-                zeroCopy = create(umem, ifindex, queue, name, config, XskBindMode.ZERO_COPY);
+                final XskSocket socket = createInMode(umem, ifindex, queue, name, config);
+                umem.onSocketBound(socket.fd, ifindex, queue, socket.needWakeup);
+                return socket;
+            }
+            catch (final NativeCallException e)
+            {
+                // a socket closed a moment ago releases its queue from a kernel work item: EBUSY for a few ms
+                if (e.errno() != Errno.EBUSY || System.nanoTime() > deadline)
+                {
+                    throw e;
+                }
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    private static XskSocket createInMode(final Umem umem, final int ifindex, final int queue, final String name,
+        final XskConfig config)
+    {
+        if (config.mode() == XskBindMode.AUTO && umem.ownerFd() < 0)
+        {
+            try
+            {
+                return create(umem, ifindex, queue, name, config, XskBindMode.ZERO_COPY);
             }
             catch (final NativeCallException e)
             {
@@ -129,14 +154,9 @@ public final class XskSocket implements AutoCloseable
                     throw e;
                 }
             }
-            socket = zeroCopy != null ? zeroCopy : create(umem, ifindex, queue, name, config, XskBindMode.COPY);
+            return create(umem, ifindex, queue, name, config, XskBindMode.COPY);
         }
-        else
-        {
-            socket = create(umem, ifindex, queue, name, config, config.mode());
-        }
-        umem.onSocketBound(socket.fd, ifindex, queue, socket.needWakeup);
-        return socket;
+        return create(umem, ifindex, queue, name, config, config.mode());
     }
 
     private static XskSocket create(final Umem umem, final int ifindex, final int queue, final String name,
