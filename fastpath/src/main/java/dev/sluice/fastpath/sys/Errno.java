@@ -33,6 +33,7 @@ public final class Errno
     public static final int EAFNOSUPPORT = 97;
     public static final int EADDRINUSE = 98;
     public static final int ENETDOWN = 100;
+    public static final int ENOBUFS = 105;
     /** Kernel-internal "not supported" that leaks out of some BPF commands. */
     public static final int ENOTSUPP = 524;
 
@@ -77,6 +78,7 @@ public final class Errno
             case EAFNOSUPPORT -> "EAFNOSUPPORT";
             case EADDRINUSE -> "EADDRINUSE";
             case ENETDOWN -> "ENETDOWN";
+            case ENOBUFS -> "ENOBUFS";
             case ENOTSUPP -> "ENOTSUPP";
             default -> "errno " + errno;
         };
@@ -101,6 +103,8 @@ public final class Errno
             case EOPNOTSUPP, ENOTSUPP -> "not supported by this kernel or driver";
             case EBUSY, EEXIST -> "already in use (e.g. another XDP program attached)";
             case EMFILE -> "too many open files (RLIMIT_NOFILE)";
+            case ENOBUFS -> "AF_XDP UMEM larger than RLIMIT_MEMLOCK allows without CAP_IPC_LOCK " +
+                "(raise 'ulimit -l' or run with CAP_IPC_LOCK)";
             default -> "";
         };
     }

@@ -13,10 +13,10 @@ import java.util.List;
 import dev.sluice.testkit.ExternalTools;
 
 /** Test helper: class-path resources to files, and clang (the same compiler the build uses for the program). */
-final class BpfToolchain
+public final class BpfToolchain
 {
     /** Debian keeps asm/types.h here; {@code -target bpf} does not search it by default. */
-    static final String MULTIARCH_INCLUDE = "/usr/include/x86_64-linux-gnu";
+    public static final String MULTIARCH_INCLUDE = "/usr/include/x86_64-linux-gnu";
 
     private BpfToolchain()
     {
@@ -29,7 +29,7 @@ final class BpfToolchain
      * @param directory target directory.
      * @return the file written (named after the resource's last path element).
      */
-    static Path extract(final String resource, final Path directory)
+    public static Path extract(final String resource, final Path directory)
     {
         try (InputStream in = BpfToolchain.class.getResourceAsStream(resource))
         {
@@ -52,7 +52,7 @@ final class BpfToolchain
      *
      * @param args arguments after {@code clang}.
      */
-    static void clang(final String... args)
+    public static void clang(final String... args)
     {
         ExternalTools.requireCommand("clang", "clang");
         final List<String> command = new ArrayList<>();
@@ -69,7 +69,7 @@ final class BpfToolchain
      * @param includeDir where its headers are.
      * @return the object file's bytes.
      */
-    static byte[] compileBpf(final Path source, final Path includeDir)
+    public static byte[] compileBpf(final Path source, final Path includeDir)
     {
         final Path object = source.resolveSibling(source.getFileName() + ".o");
         clang("-O2", "-g", "-target", "bpf", "-I" + MULTIARCH_INCLUDE, "-I" + includeDir, "-c", source.toString(),
