@@ -18,10 +18,14 @@ import java.util.List;
  * bits instead (up to 128 steps, or ~16 with 8-bit strides) and touch more cache lines for the common /128 hit.
  *
  * <p>Build with {@link Builder}; a prefix added twice with the same value is kept once, with two different values
- * it is an error naming the prefix.
+ * it is an error naming the prefix. A prefix may have the missing value: it then hides the shorter prefixes
+ * around it (a hole).
  */
 public final class Lpm128
 {
+    /** The one value a prefix may not have: it marks empty hash slots. */
+    public static final int EMPTY_SLOT = Integer.MIN_VALUE;
+
     private final int missingValue;
     private final int[] lengths;
     private final long[][] keyHi;
@@ -76,7 +80,7 @@ public final class Lpm128
             keyHi[l] = new long[capacity];
             keyLo[l] = new long[capacity];
             values[l] = new int[capacity];
-            Arrays.fill(values[l], missingValue);
+            Arrays.fill(values[l], EMPTY_SLOT);
             masks[l] = capacity - 1;
             maskHi[l] = maskHi(length);
             maskLo[l] = maskLo(length);
@@ -85,7 +89,7 @@ public final class Lpm128
                 if (entryLength[i] == length)
                 {
                     int slot = hash(entryHi[i], entryLo[i]) & masks[l];
-                    while (values[l][slot] != missingValue)
+                    while (values[l][slot] != EMPTY_SLOT)
                     {
                         slot = (slot + 1) & masks[l];
                     }
@@ -116,7 +120,7 @@ public final class Lpm128
             int slot = hash(h, w) & mask;
             int value;
             // Terminates: every table is at most half full, so an empty slot is always reached.
-            while ((value = v[slot]) != missingValue)
+            while ((value = v[slot]) != EMPTY_SLOT)
             {
                 if (kh[slot] == h && kl[slot] == w)
                 {
@@ -221,7 +225,7 @@ public final class Lpm128
         private final java.util.Map<String, Integer> seen = new java.util.HashMap<>();
 
         /**
-         * @param missingValue what a lookup returns when no prefix matches; may not be added as a value.
+         * @param missingValue what a lookup returns when no prefix matches (may also be a prefix's value).
          */
         public Builder(final int missingValue)
         {
@@ -234,9 +238,9 @@ public final class Lpm128
          * @param hi     high 64 bits of the prefix; host bits must be zero.
          * @param lo     low 64 bits of the prefix; host bits must be zero.
          * @param length prefix length, 0..128.
-         * @param value  the value, not the missing value.
+         * @param value  the value, not {@link #EMPTY_SLOT}.
          * @return this builder.
-         * @throws IllegalArgumentException for a bad length, set host bits, the missing value, or the same prefix
+         * @throws IllegalArgumentException for a bad length, set host bits, {@link #EMPTY_SLOT}, or the same prefix
          *     added with another value.
          */
         public Builder add(final long hi, final long lo, final int length, final int value)
@@ -250,9 +254,9 @@ public final class Lpm128
             {
                 throw new IllegalArgumentException("prefix has host bits set: " + text);
             }
-            if (value == missingValue)
+            if (value == EMPTY_SLOT)
             {
-                throw new IllegalArgumentException("value " + value + " of " + text + " is the missing value");
+                throw new IllegalArgumentException("value " + value + " of " + text + " is reserved (EMPTY_SLOT)");
             }
             final Integer existing = seen.putIfAbsent(text, value);
             if (existing != null)

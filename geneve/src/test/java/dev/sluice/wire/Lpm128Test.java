@@ -41,6 +41,17 @@ class Lpm128Test
     }
 
     @Test
+    void aPrefixWithTheMissingValueIsAHoleInShorterOnes()
+    {
+        final Lpm128 lpm = new Lpm128.Builder(MISSING)
+            .add(0, 0, 0, 1)
+            .add(0, 0x0000_FFFF_0000_0000L, 96, MISSING)
+            .build();
+        assertEquals(MISSING, lookup(lpm, "198.18.3.2"));
+        assertEquals(1, lookup(lpm, "2001:2::1"));
+    }
+
+    @Test
     void emptyTableMissesEverything()
     {
         final Lpm128 lpm = new Lpm128.Builder(MISSING).build();
@@ -56,8 +67,8 @@ class Lpm128Test
             .getMessage().contains("host bits"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> builder.add(0, 0, 129, 1))
             .getMessage().contains("/129"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> builder.add(0, 0, 0, MISSING))
-            .getMessage().contains("missing value"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> builder.add(0, 0, 0, Lpm128.EMPTY_SLOT))
+            .getMessage().contains("reserved"));
         builder.add(0x2001_0002_0000_0000L, 0, 48, 7).add(0x2001_0002_0000_0000L, 0, 48, 7);
         assertEquals("prefix 2001:2::/48 added with two values: 7 and 8",
             assertThrows(IllegalArgumentException.class, () -> builder.add(0x2001_0002_0000_0000L, 0, 48, 8))

@@ -12,7 +12,8 @@ import dev.sluice.wire.Lpm128;
  *   <li>Every CIDR that a policy's ipBlock uses, as {@code cidr} or as {@code except}, is a prefix with its own
  *       identity ({@link #FIRST_CIDR_IDENTITY} and up), as Cilium does: the longest match then says which blocks
  *       and holes an address falls in, so a rule can list the CIDR identities its block allows.</li>
- *   <li>Everything else is {@link #WORLD}.</li>
+ *   <li>Everything else is {@link #WORLD}. IPv6 prefixes never cover IPv4 addresses: when one contains
+ *       {@code ::ffff:0:0/96} (e.g. {@code ::/0}), that /96 is added as a {@link #WORLD} hole.</li>
  * </ul>
  * Structure: an {@link Lpm128} (one hash table per prefix length present, longest first). A pod address hits the
  * first table probed ({@code /128}); an outside address costs one probe per distinct ipBlock prefix length,
@@ -89,7 +90,11 @@ public final class IpCache
     /** Collects prefixes; build once. */
     public static final class Builder
     {
+        private static final long MAPPED = 0x0000_FFFF_0000_0000L;
+
         private final Lpm128.Builder lpm = new Lpm128.Builder(WORLD);
+        private boolean ipv6CoversMapped;
+        private boolean mappedPresent;
 
         /**
          * @param hi       high 64 bits of the prefix (IPv4 mapped).
@@ -108,6 +113,8 @@ public final class IpCache
                     + Addresses.ipv6ToString(hi, lo) + "/" + length);
             }
             lpm.add(hi, lo, length, identity);
+            mappedPresent |= hi == 0 && lo == MAPPED && length == 96;
+            ipv6CoversMapped |= hi == 0 && length < 96 && (lo & Lpm128.maskLo(length)) == (MAPPED & Lpm128.maskLo(length));
             return this;
         }
 
@@ -116,6 +123,12 @@ public final class IpCache
          */
         public IpCache build()
         {
+            if (ipv6CoversMapped && !mappedPresent)
+            {
+                // An IPv6 prefix such as ::/0 contains ::ffff:0:0/96, where IPv4 addresses live here; IPv6 blocks
+                // never match IPv4 addresses, so IPv4 addresses outside every IPv4 prefix stay WORLD.
+                lpm.add(0, MAPPED, 96, WORLD);
+            }
             return new IpCache(lpm.build());
         }
     }
