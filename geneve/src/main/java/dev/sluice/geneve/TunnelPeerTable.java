@@ -1,6 +1,7 @@
 package dev.sluice.geneve;
 
 import dev.sluice.wire.Addresses;
+import dev.sluice.wire.Lpm128;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,8 +16,9 @@ import java.util.Objects;
  *   <li>{@link #peerByUnderlayIpv4(int)} / {@link #peerByUnderlayIpv6(long, long)}: outer source address (a node's
  *       InternalIP) to the peer, or {@link #NO_PEER} (decap validation).</li>
  * </ul>
- * Longest prefix match probes one open-addressed hash table per distinct prefix length, longest first: clusters
- * use one or two pod-CIDR sizes, so that is one or two probes.
+ * Longest prefix match is an {@link Lpm128} over IPv4-mapped and IPv6 pod CIDRs: one open-addressed hash table
+ * per distinct prefix length, probed longest first; clusters use one or two pod-CIDR sizes per family, so that is
+ * one or two probes.
  *
  * <p>Construction throws {@link IllegalArgumentException} naming the offending value for a malformed address,
  * CIDR or MAC, a CIDR with host bits set, pod CIDRs of two nodes that overlap, and duplicate node names or
@@ -26,6 +28,8 @@ public final class TunnelPeerTable
 {
     /** Lookup result when no peer matches. */
     public static final int NO_PEER = -1;
+
+    private static final long IPV4_MAPPED = 0x0000_FFFF_0000_0000L;
 
     /**
      * One Node as the control plane sees it.
@@ -55,10 +59,7 @@ public final class TunnelPeerTable
 
     private final AddressMap underlayV4;
     private final AddressMap underlayV6;
-    private final int[] v4PrefixLengths;
-    private final AddressMap[] v4ByLength;
-    private final int[] v6PrefixLengths;
-    private final AddressMap[] v6ByLength;
+    private final Lpm128 podCidrs;
 
     /** Builds the table; see the class comment for what is rejected. */
     public TunnelPeerTable(final List<Node> nodes)
@@ -132,12 +133,13 @@ public final class TunnelPeerTable
             }
         }
 
-        v4PrefixLengths = prefixLengths(cidrs, false);
-        v6PrefixLengths = prefixLengths(cidrs, true);
-        v4ByLength = new AddressMap[v4PrefixLengths.length];
-        v6ByLength = new AddressMap[v6PrefixLengths.length];
-        fill(cidrs, false, v4PrefixLengths, v4ByLength);
-        fill(cidrs, true, v6PrefixLengths, v6ByLength);
+        final Lpm128.Builder lpm = new Lpm128.Builder(NO_PEER);
+        for (final Cidr c : cidrs)
+        {
+            // IPv4 pod CIDRs go in IPv4-mapped: a /n is a /(96 + n) of ::ffff:0:0/96.
+            lpm.add(c.hi, c.ipv6 ? c.lo : IPV4_MAPPED | c.lo, c.ipv6 ? c.length : 96 + c.length, c.peer);
+        }
+        podCidrs = lpm.build();
     }
 
     /** Number of peers. */
@@ -185,34 +187,13 @@ public final class TunnelPeerTable
     /** Peer whose pod CIDR matches the IPv4 address longest, or {@link #NO_PEER}. */
     public int peerForIpv4(final int address)
     {
-        final int[] lengths = v4PrefixLengths;
-        for (int i = 0; i < lengths.length; i++)
-        {
-            final int length = lengths[i];
-            final int masked = length == 0 ? 0 : address & (-1 << (32 - length));
-            final int peer = v4ByLength[i].get(0, masked & 0xFFFF_FFFFL);
-            if (peer != NO_PEER)
-            {
-                return peer;
-            }
-        }
-        return NO_PEER;
+        return podCidrs.lookup(0, IPV4_MAPPED | (address & 0xFFFF_FFFFL));
     }
 
     /** Peer whose pod CIDR matches the IPv6 address (two halves) longest, or {@link #NO_PEER}. */
     public int peerForIpv6(final long hi, final long lo)
     {
-        final int[] lengths = v6PrefixLengths;
-        for (int i = 0; i < lengths.length; i++)
-        {
-            final int length = lengths[i];
-            final int peer = v6ByLength[i].get(hi & maskHi(length), lo & maskLo(length));
-            if (peer != NO_PEER)
-            {
-                return peer;
-            }
-        }
-        return NO_PEER;
+        return podCidrs.lookup(hi, lo);
     }
 
     /** Peer whose InternalIP is this IPv4 address, or {@link #NO_PEER}. */
@@ -229,33 +210,12 @@ public final class TunnelPeerTable
 
     static long maskHi(final int length)
     {
-        return length == 0 ? 0 : length >= 64 ? -1L : -1L << (64 - length);
+        return Lpm128.maskHi(length);
     }
 
     static long maskLo(final int length)
     {
-        return length <= 64 ? 0 : -1L << (128 - length);
-    }
-
-    private static int[] prefixLengths(final List<Cidr> cidrs, final boolean ipv6)
-    {
-        return cidrs.stream().filter(c -> c.ipv6 == ipv6).mapToInt(c -> c.length).distinct()
-            .boxed().sorted((a, b) -> b - a).mapToInt(Integer::intValue).toArray();
-    }
-
-    private static void fill(
-        final List<Cidr> cidrs, final boolean ipv6, final int[] lengths, final AddressMap[] maps)
-    {
-        for (int i = 0; i < lengths.length; i++)
-        {
-            final int length = lengths[i];
-            final List<Cidr> same = cidrs.stream().filter(c -> c.ipv6 == ipv6 && c.length == length).toList();
-            maps[i] = new AddressMap(same.size());
-            for (final Cidr c : same)
-            {
-                maps[i].put(c.hi, c.lo, c.peer);
-            }
-        }
+        return Lpm128.maskLo(length);
     }
 
     /** A parsed pod CIDR; IPv4 addresses sit in the low 32 bits of {@code lo}. */

@@ -4,6 +4,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import dev.sluice.control.compile.CompiledReachability;
+import dev.sluice.control.compile.PolicyCompiler;
 import dev.sluice.control.model.ClusterState;
 import dev.sluice.control.model.ClusterStateException;
 import dev.sluice.control.model.ClusterStateLoader;
@@ -15,7 +17,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code sluice policy matrix}: the reachability truth table of every pod pair (the DESIGN.md contract).
+ * {@code sluice policy matrix}: the reachability truth table of every pod pair (the DESIGN.md contract), decided
+ * by the compiled fast-path policy tables ({@link CompiledReachability}) and explained by the policy engine.
  * Exit status 0 on success, 2 when the state file has errors (listed on stderr) or the arguments are wrong.
  */
 @Command(name = "matrix", mixinStandardHelpOptions = true, sortOptions = false,
@@ -87,7 +90,9 @@ public final class PolicyMatrixCommand implements Callable<Integer>
         }
         clusterState.warnings().forEach(w -> err.println("warning: " + w));
         err.flush();
-        final PolicyMatrix matrix = PolicyMatrix.compute(new PolicyEngine(clusterState), port, protocol);
+        // The cells come from the compiled fast-path tables; the engine explains the denied ones.
+        final PolicyMatrix matrix = PolicyMatrix.compute(new PolicyEngine(clusterState), port, protocol,
+            new CompiledReachability(clusterState, new PolicyCompiler()));
         out.print(output == Format.json ? matrix.toJson() : matrix.toTable());
         out.flush();
         return 0;

@@ -17,9 +17,10 @@ import dev.sluice.control.model.Protocol;
  * @param port     the destination port.
  * @param protocol the protocol.
  * @param pods     the pods, sorted.
- * @param verdicts {@code verdicts.get(source).get(destination)}.
+ * @param rows     one string per source row, one character per destination: {@code .} allowed, {@code X} denied.
+ * @param denials  every denied cell with its explanation, row-major.
  */
-public record PolicyMatrix(int port, Protocol protocol, List<PodRef> pods, List<List<Verdict>> verdicts)
+public record PolicyMatrix(int port, Protocol protocol, List<PodRef> pods, List<String> rows, List<Denial> denials)
 {
     /**
      * Copies the lists.
@@ -27,11 +28,39 @@ public record PolicyMatrix(int port, Protocol protocol, List<PodRef> pods, List<
     public PolicyMatrix
     {
         pods = List.copyOf(pods);
-        verdicts = verdicts.stream().map(List::copyOf).toList();
+        rows = List.copyOf(rows);
+        denials = List.copyOf(denials);
     }
 
     /**
-     * Evaluate every ordered pod pair.
+     * A denied cell.
+     *
+     * @param from   the source pod.
+     * @param to     the destination pod.
+     * @param reason why ({@link Verdict#explain()}).
+     */
+    public record Denial(PodRef from, PodRef to, String reason)
+    {
+    }
+
+    /**
+     * Decides one cell: may {@code source} (a pod) reach {@code destination} (a pod at one of its IPs)?
+     */
+    @FunctionalInterface
+    public interface Reachability
+    {
+        /**
+         * @param source      the source pod.
+         * @param destination the destination pod and address.
+         * @param port        the destination port.
+         * @param protocol    the protocol.
+         * @return true when allowed.
+         */
+        boolean allowed(PodRef source, PeerAddress destination, int port, Protocol protocol);
+    }
+
+    /**
+     * Evaluate every ordered pod pair with the engine alone.
      *
      * @param engine   the engine.
      * @param port     the destination port.
@@ -40,23 +69,53 @@ public record PolicyMatrix(int port, Protocol protocol, List<PodRef> pods, List<
      */
     public static PolicyMatrix compute(final PolicyEngine engine, final int port, final Protocol protocol)
     {
+        return compute(engine, port, protocol, (src, dst, p, proto) -> engine.evaluate(src, dst, p, proto).allowed());
+    }
+
+    /**
+     * Decide every ordered pod pair with {@code reachability} (e.g. the compiled fast-path tables); the engine
+     * explains the denied cells, and must agree that they are denied.
+     *
+     * @param engine       the engine (explanations).
+     * @param port         the destination port.
+     * @param protocol     the protocol.
+     * @param reachability the decision.
+     * @return the matrix.
+     * @throws IllegalStateException when reachability denies a cell the engine allows (naming the cell).
+     */
+    public static PolicyMatrix compute(final PolicyEngine engine, final int port, final Protocol protocol,
+        final Reachability reachability)
+    {
         final List<PodRef> pods = List.copyOf(engine.state().pods().keySet());
-        final List<List<Verdict>> rows = new ArrayList<>();
+        final List<String> rows = new ArrayList<>();
+        final List<Denial> denials = new ArrayList<>();
         for (final PodRef src : pods)
         {
-            final List<Verdict> row = new ArrayList<>();
+            final StringBuilder row = new StringBuilder();
             for (final PodRef dst : pods)
             {
                 final PodInfo dstPod = engine.state().pod(dst);
                 final PodInfo srcPod = engine.state().pod(src);
                 // Same family when both have one: the destination IP of the source's primary family.
                 final InetAddress dstIp = dstPod.ipOfFamily(srcPod.primaryIp() instanceof Inet4Address);
-                row.add(engine.evaluate(src, new PeerAddress(dstIp == null ? dstPod.primaryIp() : dstIp, dst),
-                    port, protocol));
+                final PeerAddress destination = new PeerAddress(dstIp == null ? dstPod.primaryIp() : dstIp, dst);
+                if (reachability.allowed(src, destination, port, protocol))
+                {
+                    row.append('.');
+                    continue;
+                }
+                row.append('X');
+                final Verdict verdict = engine.evaluate(src, destination, port, protocol);
+                if (verdict.allowed())
+                {
+                    throw new IllegalStateException("the tables deny " + src + " -> " + dst + " on " + protocol + "/"
+                        + port + " but the policy engine allows it (" + verdict.explain() + ")");
+                }
+                denials.add(new Denial(src, dst, verdict.explain()));
             }
-            rows.add(row);
+            rows.add(row.toString());
         }
-        return new PolicyMatrix(port, protocol, pods, rows);
+        return new PolicyMatrix(port, protocol, pods, rows, denials);
     }
 
     /**
@@ -74,9 +133,9 @@ public record PolicyMatrix(int port, Protocol protocol, List<PodRef> pods, List<
         for (int i = 0; i < pods.size(); i++)
         {
             sb.append(pods.get(i));
-            for (final Verdict v : verdicts.get(i))
+            for (final char cell : rows.get(i).toCharArray())
             {
-                sb.append('\t').append(v.allowed() ? '.' : 'X');
+                sb.append('\t').append(cell);
             }
             sb.append('\n');
         }
@@ -107,26 +166,17 @@ public record PolicyMatrix(int port, Protocol protocol, List<PodRef> pods, List<
         sb.append("],\n  \"matrix\": [");
         for (int i = 0; i < pods.size(); i++)
         {
-            final StringBuilder row = new StringBuilder();
-            verdicts.get(i).forEach(v -> row.append(v.allowed() ? '.' : 'X'));
-            sb.append(i == 0 ? "\n    " : ",\n    ").append(quote(row.toString()));
+            sb.append(i == 0 ? "\n    " : ",\n    ").append(quote(rows.get(i)));
         }
         sb.append(pods.isEmpty() ? "],\n  \"denied\": [" : "\n  ],\n  \"denied\": [");
         boolean first = true;
-        for (int i = 0; i < pods.size(); i++)
+        for (final Denial d : denials)
         {
-            for (int j = 0; j < pods.size(); j++)
-            {
-                final Verdict v = verdicts.get(i).get(j);
-                if (!v.allowed())
-                {
-                    sb.append(first ? "\n    " : ",\n    ")
-                        .append("{\"from\": ").append(quote(pods.get(i).toString()))
-                        .append(", \"to\": ").append(quote(pods.get(j).toString()))
-                        .append(", \"reason\": ").append(quote(v.explain())).append('}');
-                    first = false;
-                }
-            }
+            sb.append(first ? "\n    " : ",\n    ")
+                .append("{\"from\": ").append(quote(d.from().toString()))
+                .append(", \"to\": ").append(quote(d.to().toString()))
+                .append(", \"reason\": ").append(quote(d.reason())).append('}');
+            first = false;
         }
         sb.append(first ? "]\n}\n" : "\n  ]\n}\n");
         return sb.toString();

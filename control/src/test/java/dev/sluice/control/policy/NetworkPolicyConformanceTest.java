@@ -4,17 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
 import dev.sluice.control.model.ClusterState;
 import dev.sluice.control.model.ClusterStateException;
-import dev.sluice.control.model.ClusterStateLoader;
 import dev.sluice.control.model.ObjectRef;
 import dev.sluice.control.model.PodRef;
 import dev.sluice.control.model.Protocol;
@@ -22,19 +18,18 @@ import org.junit.jupiter.api.Test;
 
 /**
  * NetworkPolicy semantics as truth tables, in the style of the upstream Kubernetes netpol e2e suite: namespaces
- * x, y, z and pods a, b, c in each (fixture {@code conformance/xyz.yaml}); each case is a policy set and the
+ * x, y, z and pods a, b, c in each (fixture {@code conformance/xyz.yaml}); each case is a policy set (in {@link ConformanceCases}, shared with the
+ * compiled-table differential test) and the
  * expected 9x9 table (rows = sources, columns = destinations, '.' allowed, 'X' denied). The tables are written
  * with spaces for readability and compared with the tab-separated output. A pod reaching itself is always
  * allowed (the diagonal).
  */
 class NetworkPolicyConformanceTest
 {
-    private static final String BASE = resource("/conformance/xyz.yaml");
-
     @Test
     void noPoliciesAllowsEverything() throws Exception
     {
-        assertMatrix("", 80, Protocol.TCP, """
+        assertMatrix(ConformanceCases.NO_POLICIES, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   .   .   .   .   .   .   .   .
             x/b .   .   .   .   .   .   .   .   .
@@ -51,13 +46,7 @@ class NetworkPolicyConformanceTest
     @Test
     void denyAllIngressInXIsolatesEveryPodOfX() throws Exception
     {
-        final String policies = """
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: deny-all, namespace: x}
-            spec:
-              podSelector: {}
-            """;
+        final String policies = ConformanceCases.DENY_ALL_INGRESS_IN_X_ISOLATES_EVERY_POD_OF_X;
         assertMatrix(policies, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   X   X   .   .   .   .   .   .
@@ -87,15 +76,7 @@ class NetworkPolicyConformanceTest
     @Test
     void emptyIngressListIsTheSameAsAbsent() throws Exception
     {
-        assertMatrix("""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: deny-all, namespace: x}
-            spec:
-              podSelector: {}
-              policyTypes: [Ingress]
-              ingress: []
-            """, 80, Protocol.TCP, """
+        assertMatrix(ConformanceCases.EMPTY_INGRESS_LIST_IS_THE_SAME_AS_ABSENT, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   X   X   .   .   .   .   .   .
             x/b X   .   X   .   .   .   .   .   .
@@ -112,20 +93,7 @@ class NetworkPolicyConformanceTest
     @Test
     void ingressWithOneEmptyRuleAllowsAllEvenNextToDenyAll() throws Exception
     {
-        assertMatrix("""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: deny-all, namespace: x}
-            spec:
-              podSelector: {}
-            ---
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: allow-all, namespace: x}
-            spec:
-              podSelector: {}
-              ingress: [{}]
-            """, 80, Protocol.TCP, """
+        assertMatrix(ConformanceCases.INGRESS_WITH_ONE_EMPTY_RULE_ALLOWS_ALL_EVEN_NEXT_TO_DENY_ALL, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   .   .   .   .   .   .   .   .
             x/b .   .   .   .   .   .   .   .   .
@@ -142,15 +110,7 @@ class NetworkPolicyConformanceTest
     @Test
     void allowFromSameNamespaceWithEmptyPodSelectorPeer() throws Exception
     {
-        assertMatrix("""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: same-ns, namespace: x}
-            spec:
-              podSelector: {}
-              ingress:
-              - from: [{podSelector: {}}]
-            """, 80, Protocol.TCP, """
+        assertMatrix(ConformanceCases.ALLOW_FROM_SAME_NAMESPACE_WITH_EMPTY_POD_SELECTOR_PEER, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   .   .   .   .   .   .   .   .
             x/b .   .   .   .   .   .   .   .   .
@@ -167,15 +127,7 @@ class NetworkPolicyConformanceTest
     @Test
     void emptyNamespaceSelectorPeerMeansEveryPodOfEveryNamespace() throws Exception
     {
-        assertMatrix("""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: all-ns, namespace: x}
-            spec:
-              podSelector: {}
-              ingress:
-              - from: [{namespaceSelector: {}}]
-            """, 80, Protocol.TCP, """
+        assertMatrix(ConformanceCases.EMPTY_NAMESPACE_SELECTOR_PEER_MEANS_EVERY_POD_OF_EVERY_NAMESPACE, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   .   .   .   .   .   .   .   .
             x/b .   .   .   .   .   .   .   .   .
@@ -192,15 +144,7 @@ class NetworkPolicyConformanceTest
     @Test
     void allowFromNamespaceYByNamespaceSelector() throws Exception
     {
-        assertMatrix("""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: from-y, namespace: x}
-            spec:
-              podSelector: {matchLabels: {pod: a}}
-              ingress:
-              - from: [{namespaceSelector: {matchLabels: {ns: y}}}]
-            """, 80, Protocol.TCP, """
+        assertMatrix(ConformanceCases.ALLOW_FROM_NAMESPACE_Y_BY_NAMESPACE_SELECTOR, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   .   .   .   .   .   .   .   .
             x/b X   .   .   .   .   .   .   .   .
@@ -217,17 +161,7 @@ class NetworkPolicyConformanceTest
     @Test
     void namespaceAndPodSelectorInOnePeerAreAnded() throws Exception
     {
-        assertMatrix("""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: y-and-b, namespace: x}
-            spec:
-              podSelector: {matchLabels: {pod: a}}
-              ingress:
-              - from:
-                - namespaceSelector: {matchLabels: {ns: y}}
-                  podSelector: {matchLabels: {pod: b}}
-            """, 80, Protocol.TCP, """
+        assertMatrix(ConformanceCases.NAMESPACE_AND_POD_SELECTOR_IN_ONE_PEER_ARE_ANDED, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   .   .   .   .   .   .   .   .
             x/b X   .   .   .   .   .   .   .   .
@@ -244,17 +178,7 @@ class NetworkPolicyConformanceTest
     @Test
     void twoPeersAreOredAndAPodSelectorPeerMeansThePolicyNamespace() throws Exception
     {
-        assertMatrix("""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: y-or-b, namespace: x}
-            spec:
-              podSelector: {matchLabels: {pod: a}}
-              ingress:
-              - from:
-                - namespaceSelector: {matchLabels: {ns: y}}
-                - podSelector: {matchLabels: {pod: b}}
-            """, 80, Protocol.TCP, """
+        assertMatrix(ConformanceCases.TWO_PEERS_ARE_ORED_AND_A_POD_SELECTOR_PEER_MEANS_THE_POLICY_NAMESPACE, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   .   .   .   .   .   .   .   .
             x/b .   .   .   .   .   .   .   .   .
@@ -271,30 +195,7 @@ class NetworkPolicyConformanceTest
     @Test
     void matchExpressionsInNotInExistsDoesNotExist() throws Exception
     {
-        assertMatrix("""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: not-x, namespace: x}
-            spec:
-              podSelector: {matchLabels: {pod: a}}
-              ingress:
-              - from:
-                - namespaceSelector: {matchExpressions: [{key: ns, operator: NotIn, values: [x]}]}
-                  podSelector: {matchExpressions: [{key: pod, operator: Exists}]}
-            ---
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: yz-not-c, namespace: x}
-            spec:
-              podSelector: {matchExpressions: [{key: pod, operator: In, values: [c]}]}
-              ingress:
-              - from:
-                - namespaceSelector: {matchExpressions: [{key: ns, operator: In, values: [y, z]}]}
-                  podSelector:
-                    matchExpressions:
-                    - {key: ns, operator: DoesNotExist}
-                    - {key: pod, operator: NotIn, values: [c]}
-            """, 80, Protocol.TCP, """
+        assertMatrix(ConformanceCases.MATCH_EXPRESSIONS_IN_NOT_IN_EXISTS_DOES_NOT_EXIST, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   .   X   .   .   .   .   .   .
             x/b X   .   X   .   .   .   .   .   .
@@ -311,16 +212,7 @@ class NetworkPolicyConformanceTest
     @Test
     void egressDenyAllWithDnsAllowedOnUdp53() throws Exception
     {
-        final String policies = """
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: egress-dns-only, namespace: x}
-            spec:
-              podSelector: {}
-              policyTypes: [Egress]
-              egress:
-              - ports: [{protocol: UDP, port: 53}]
-            """;
+        final String policies = ConformanceCases.EGRESS_DENY_ALL_WITH_DNS_ALLOWED_ON_UDP53;
         assertMatrix(policies, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   X   X   X   X   X   X   X   X
@@ -362,15 +254,7 @@ class NetworkPolicyConformanceTest
     @Test
     void namedIngressPortResolvesOnEachDestinationPod() throws Exception
     {
-        final String policies = """
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: web-only, namespace: x}
-            spec:
-              podSelector: {}
-              ingress:
-              - ports: [{port: web}]
-            """;
+        final String policies = ConformanceCases.NAMED_INGRESS_PORT_RESOLVES_ON_EACH_DESTINATION_POD;
         // 'web' is 80 on a, 81 on b, 82 on c.
         assertMatrix(policies, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
@@ -414,16 +298,7 @@ class NetworkPolicyConformanceTest
     @Test
     void namedEgressPortResolvesOnTheEgressDestinationPod() throws Exception
     {
-        assertMatrix("""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: web-out, namespace: y}
-            spec:
-              podSelector: {matchLabels: {pod: a}}
-              policyTypes: [Egress]
-              egress:
-              - ports: [{port: web}]
-            """, 81, Protocol.TCP, """
+        assertMatrix(ConformanceCases.NAMED_EGRESS_PORT_RESOLVES_ON_THE_EGRESS_DESTINATION_POD, 81, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   .   .   .   .   .   .   .   .
             x/b .   .   .   .   .   .   .   .   .
@@ -440,15 +315,7 @@ class NetworkPolicyConformanceTest
     @Test
     void portRangeWithEndPort() throws Exception
     {
-        final String policies = """
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: range, namespace: x}
-            spec:
-              podSelector: {}
-              ingress:
-              - ports: [{port: 79, endPort: 80}]
-            """;
+        final String policies = ConformanceCases.PORT_RANGE_WITH_END_PORT;
         assertMatrix(policies, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   .   .   .   .   .   .   .   .
@@ -490,15 +357,7 @@ class NetworkPolicyConformanceTest
     @Test
     void aPolicyNamingOnlySctpStillIsolatesForTcp() throws Exception
     {
-        final String policies = """
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: sctp-only, namespace: x}
-            spec:
-              podSelector: {}
-              ingress:
-              - ports: [{protocol: SCTP, port: 80}]
-            """;
+        final String policies = ConformanceCases.A_POLICY_NAMING_ONLY_SCTP_STILL_ISOLATES_FOR_TCP;
         assertMatrix(policies, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   X   X   .   .   .   .   .   .
@@ -525,32 +384,12 @@ class NetworkPolicyConformanceTest
             """);
     }
 
-    private static final String IP_BLOCKS = """
-        apiVersion: networking.k8s.io/v1
-        kind: NetworkPolicy
-        metadata: {name: v4-block, namespace: x}
-        spec:
-          podSelector: {matchLabels: {pod: a}}
-          ingress:
-          - from:
-            - ipBlock: {cidr: 198.18.0.0/16, except: [198.18.2.2/32, 198.18.3.0/24]}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: NetworkPolicy
-        metadata: {name: v6-block, namespace: x}
-        spec:
-          podSelector: {matchLabels: {pod: b}}
-          ingress:
-          - from:
-            - ipBlock: {cidr: '2001:2::/48', except: ['2001:2:0:3::2/128']}
-        """;
-
     @Test
     void ipBlockWithExceptOverPodIpsWhenIpBlockMatchesPods() throws Exception
     {
         // 198.18.2.2 is y/b; z is IPv6-only, so z -> x/a uses IPv6 and misses the IPv4 block;
         // x/b is reached over IPv6 only from z, and 2001:2:0:3::2 is z/b.
-        assertMatrix(IP_BLOCKS, 80, Protocol.TCP, IpBlockMode.ANY_ADDRESS, """
+        assertMatrix(ConformanceCases.IP_BLOCKS, 80, Protocol.TCP, IpBlockMode.ANY_ADDRESS, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   X   .   .   .   .   .   .   .
             x/b .   .   .   .   .   .   .   .   .
@@ -567,7 +406,7 @@ class NetworkPolicyConformanceTest
     @Test
     void ipBlockDoesNotMatchPodIpsByDefault() throws Exception
     {
-        assertMatrix(IP_BLOCKS, 80, Protocol.TCP, """
+        assertMatrix(ConformanceCases.IP_BLOCKS, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   X   .   .   .   .   .   .   .
             x/b X   .   .   .   .   .   .   .   .
@@ -586,7 +425,7 @@ class NetworkPolicyConformanceTest
     {
         for (final IpBlockMode mode : IpBlockMode.values())
         {
-            final PolicyEngine engine = new PolicyEngine(load(IP_BLOCKS), mode);
+            final PolicyEngine engine = new PolicyEngine(load(ConformanceCases.IP_BLOCKS), mode);
             final PeerAddress xa = engine.address(PodRef.parse("x/a"));
             final PeerAddress xb = engine.address(new PodRef("x", "b"));
             final PeerAddress xbV6 = new PeerAddress(InetAddress.ofLiteral("2001:2:0:1::2"), new PodRef("x", "b"));
@@ -603,14 +442,7 @@ class NetworkPolicyConformanceTest
     @Test
     void policyTypesEgressOnlyWithNoRulesDeniesAllEgressAndLeavesIngressOpen() throws Exception
     {
-        assertMatrix("""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: no-egress, namespace: x}
-            spec:
-              podSelector: {matchLabels: {pod: a}}
-              policyTypes: [Egress]
-            """, 80, Protocol.TCP, """
+        assertMatrix(ConformanceCases.POLICY_TYPES_EGRESS_ONLY_WITH_NO_RULES_DENIES_ALL_EGRESS_AND_LEAVES_INGRESS_OPEN, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   X   X   X   X   X   X   X   X
             x/b .   .   .   .   .   .   .   .   .
@@ -627,23 +459,7 @@ class NetworkPolicyConformanceTest
     @Test
     void twoPoliciesSelectingOnePodAreUnioned() throws Exception
     {
-        final String policies = """
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: from-b, namespace: x}
-            spec:
-              podSelector: {matchLabels: {pod: a}}
-              ingress:
-              - from: [{podSelector: {matchLabels: {pod: b}}}]
-            ---
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: from-z, namespace: x}
-            spec:
-              podSelector: {matchLabels: {pod: a}}
-              ingress:
-              - from: [{namespaceSelector: {matchLabels: {ns: z}}}]
-            """;
+        final String policies = ConformanceCases.TWO_POLICIES_SELECTING_ONE_POD_ARE_UNIONED;
         assertMatrix(policies, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   .   .   .   .   .   .   .   .
@@ -666,14 +482,7 @@ class NetworkPolicyConformanceTest
     @Test
     void aPolicySelectingNoPodsHasNoEffect() throws Exception
     {
-        assertMatrix("""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: selects-nothing, namespace: x}
-            spec:
-              podSelector: {matchLabels: {pod: nope}}
-              policyTypes: [Ingress, Egress]
-            """, 80, Protocol.TCP, """
+        assertMatrix(ConformanceCases.A_POLICY_SELECTING_NO_PODS_HAS_NO_EFFECT, 80, Protocol.TCP, """
             -   x/a x/b x/c y/a y/b y/c z/a z/b z/c
             x/a .   .   .   .   .   .   .   .   .
             x/b .   .   .   .   .   .   .   .   .
@@ -691,13 +500,7 @@ class NetworkPolicyConformanceTest
     void aPolicyOnlySelectsPodsOfItsOwnNamespace() throws Exception
     {
         // Same selector, policy in y: x is untouched, y is isolated.
-        final ClusterState state = load("""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: deny-all, namespace: y}
-            spec:
-              podSelector: {}
-            """);
+        final ClusterState state = load(ConformanceCases.A_POLICY_ONLY_SELECTS_PODS_OF_ITS_OWN_NAMESPACE);
         final PolicyEngine engine = new PolicyEngine(state);
         assertTrue(engine.isolatingPolicies(PodRef.parse("x/a"), Direction.INGRESS).isEmpty());
         assertEquals(List.of(new ObjectRef("y", "deny-all")),
@@ -708,20 +511,7 @@ class NetworkPolicyConformanceTest
     @Test
     void deniedVerdictExplainsWhichDirectionIsolatedAndByWhichPolicy() throws Exception
     {
-        final PolicyEngine engine = new PolicyEngine(load("""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: deny-all, namespace: x}
-            spec:
-              podSelector: {}
-            ---
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: no-egress, namespace: y}
-            spec:
-              podSelector: {matchLabels: {pod: b}}
-              policyTypes: [Egress]
-            """));
+        final PolicyEngine engine = new PolicyEngine(load(ConformanceCases.DENIED_VERDICT_EXPLAINS_WHICH_DIRECTION_ISOLATED_AND_BY_WHICH_POLICY));
         final Verdict v = engine.evaluate(PodRef.parse("y/c"), engine.address(PodRef.parse("x/a")), 80, Protocol.TCP);
         assertFalse(v.allowed());
         assertEquals("denied by: x/a ingress isolated by policy 'deny-all'; no rule allows y/c on TCP/80", v.explain());
@@ -766,18 +556,6 @@ class NetworkPolicyConformanceTest
 
     static ClusterState load(final String policies) throws ClusterStateException
     {
-        return new ClusterStateLoader().parse(BASE + "---\n" + policies, "xyz.yaml+policies");
-    }
-
-    private static String resource(final String name)
-    {
-        try (InputStream in = NetworkPolicyConformanceTest.class.getResourceAsStream(name))
-        {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        catch (final IOException | NullPointerException ex)
-        {
-            throw new IllegalStateException("missing test resource " + name, ex);
-        }
+        return ConformanceCases.load(policies);
     }
 }

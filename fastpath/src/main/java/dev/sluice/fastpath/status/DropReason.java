@@ -30,7 +30,9 @@ public enum DropReason
     UDP_BAD_LENGTH(21, "UDP length below 8 or past the end of the IP payload"),
     SCTP_TRUNCATED(22, "SCTP common header shorter than 12 bytes"),
     ICMP_TRUNCATED(23, "ICMP/ICMPv6 header shorter than 8 bytes"),
-    ICMP_INNER_MALFORMED(24, "ICMP error whose embedded packet is truncated or malformed");
+    ICMP_INNER_MALFORMED(24, "ICMP error whose embedded packet is truncated or malformed"),
+    POLICY_DENIED_EGRESS(96, "the source pod is isolated for egress and no NetworkPolicy rule allows the packet"),
+    POLICY_DENIED_INGRESS(97, "the destination pod is isolated for ingress and no NetworkPolicy rule allows the packet");
 
     private static final DropReason[] BY_CODE = new DropReason[256];
 
