@@ -13,9 +13,9 @@ import dev.sluice.wire.Addresses;
  * A small cluster with one pod of every workload kind, two policies (one annotated for allow logging) and two
  * namespaces (one annotated for deny logging), plus helpers to publish verdict events.
  */
-final class LoggingFixtures
+public final class LoggingFixtures
 {
-    static final String STATE = """
+    public static final String STATE = """
         apiVersion: v1
         kind: Namespace
         metadata:
@@ -92,15 +92,15 @@ final class LoggingFixtures
           ingress: [{}]
         """;
 
-    static final String CLIENT = "198.18.0.10";
-    static final String WEB = "198.18.0.20";
-    static final String AGENT = "198.18.0.30";
-    static final String REPORT = "198.18.0.40";
-    static final String BARE = "198.18.0.50";
-    static final String OUTSIDE = "198.19.7.7";
+    public static final String CLIENT = "198.18.0.10";
+    public static final String WEB = "198.18.0.20";
+    public static final String AGENT = "198.18.0.30";
+    public static final String REPORT = "198.18.0.40";
+    public static final String BARE = "198.18.0.50";
+    public static final String OUTSIDE = "198.19.7.7";
 
     /** Rule 7 belongs to prod/allow-web (annotated), rule 8 to dev/allow-dev (not annotated). */
-    static final RuleNames RULES = ruleId -> Map.of(
+    public static final RuleNames RULES = ruleId -> Map.of(
         7, PolicyRef.networkPolicy("prod", "allow-web"),
         8, PolicyRef.networkPolicy("dev", "allow-dev")).get(ruleId);
 
@@ -108,34 +108,36 @@ final class LoggingFixtures
     {
     }
 
-    static ClusterState state() throws Exception
+    public static ClusterState state() throws Exception
     {
         return new ClusterStateLoader().parse(STATE, "logging-fixture.yaml");
     }
 
-    static ClusterFlowMetadata metadata() throws Exception
+    public static ClusterFlowMetadata metadata() throws Exception
     {
         return new ClusterFlowMetadata(state(), RULES);
     }
 
     /** A clock the test moves; starts at an arbitrary non-zero instant. */
-    static final class ManualClock
+    public static final class ManualClock
     {
         final AtomicLong nowNs = new AtomicLong(1_000_000_000_000L);
 
-        long nanoTime()
+        /** @return now. */
+        public long nanoTime()
         {
             return nowNs.get();
         }
 
-        void advanceMs(final long ms)
+        /** @param ms milliseconds to move forward. */
+        public void advanceMs(final long ms)
         {
             nowNs.addAndGet(ms * 1_000_000L);
         }
     }
 
     /** Claims, fills and publishes one event; fails when the ring is full. */
-    static void publish(final VerdictEvents events, final int verdict, final int direction, final int flags,
+    public static void publish(final VerdictEvents events, final int verdict, final int direction, final int flags,
         final String src, final int srcPort, final String dst, final int dstPort, final int protocol, final int ruleId,
         final int dropReason)
     {
@@ -172,14 +174,14 @@ final class LoggingFixtures
         events.publish(seq);
     }
 
-    static void allowNew(final VerdictEvents events, final int direction, final String src, final int srcPort,
+    public static void allowNew(final VerdictEvents events, final int direction, final String src, final int srcPort,
         final String dst, final int dstPort, final int ruleId)
     {
         publish(events, VerdictEvent.VERDICT_ALLOW, direction, VerdictEvent.FLAG_NEW, src, srcPort, dst, dstPort, 6,
             ruleId, 0);
     }
 
-    static void deny(final VerdictEvents events, final int direction, final String src, final int srcPort,
+    public static void deny(final VerdictEvents events, final int direction, final String src, final int srcPort,
         final String dst, final int dstPort)
     {
         publish(events, VerdictEvent.VERDICT_DENY, direction, VerdictEvent.FLAG_NEW, src, srcPort, dst, dstPort, 6,
