@@ -63,6 +63,7 @@ public final class AgentHttpServer implements AutoCloseable
 
     private final HttpTransport transport;
     private final EventLoopGroup group;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private Channel serverChannel;
     private final MetricsRegistry registry;
     private final Readiness readiness;
@@ -190,9 +191,16 @@ public final class AgentHttpServer implements AutoCloseable
             Labels.of("transport", transport.name().toLowerCase(java.util.Locale.ROOT)), () -> 1);
     }
 
+    /**
+     * Stop accepting, close every connection (followers included) and stop the event loops. Idempotent.
+     */
     @Override
     public void close()
     {
+        if (!closed.compareAndSet(false, true))
+        {
+            return;
+        }
         serverChannel.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
