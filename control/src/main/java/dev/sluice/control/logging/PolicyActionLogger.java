@@ -432,7 +432,9 @@ public final class PolicyActionLogger implements Agent, EventPoller.Handler<Verd
     }
 
     /**
-     * Writes the open deny windows, flushes and closes the file, and stops gating the ring. Idempotent.
+     * Writes the open deny windows, flushes and closes the file, and stops gating the ring. Idempotent. Call it on
+     * the thread that runs {@link #doWork()} (an {@code AgentRunner} does, through {@link #onClose()}) or after that
+     * thread stopped.
      */
     @Override
     public void close()

@@ -1,7 +1,6 @@
 package dev.sluice.control.logging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
@@ -235,8 +234,16 @@ class NetworkLoggingCrdTest
     }
 
     @Test
-    void theDeployedSampleParsesIntoTheModel() throws Exception
+    void theExampleStateFilesNetworkLoggingIsValidAndReadsAsDenyOnly() throws Exception
     {
-        assertNotNull(schema().getProperties().get("spec").getProperties().get("cluster"));
+        final NetworkLoggingInfo info = new dev.sluice.control.model.ClusterStateLoader()
+            .load(Path.of("src/test/resources/examples/three-namespaces.yaml")).networkLogging().getFirst();
+        final Map<String, Object> object = new LinkedHashMap<>();
+        object.put("apiVersion", NetworkLoggingInfo.API_VERSION);
+        object.put("kind", NetworkLoggingInfo.KIND);
+        object.put("metadata", new LinkedHashMap<>(Map.of("name", info.name())));
+        object.put("spec", deepMutable(info.spec()));
+        assertEquals(List.of(), check(object));
+        assertEquals(new NetworkLoggingConfig(false, false, true, false), NetworkLoggingConfig.from(List.of(info)));
     }
 }
