@@ -14,7 +14,9 @@ import picocli.CommandLine.Command;
     subcommands = {
         DemoCommand.class,
         InspectCommand.class,
+        ObserveCommand.class,
         PolicyCommand.class,
+        StatusCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class SluiceCli implements Runnable

@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodIP;
 import io.fabric8.kubernetes.api.model.Service;
@@ -314,7 +315,7 @@ public final class ClusterStateBuilder
         {
             final PodRef ref = new PodRef(ctx.namespace, pod.getMetadata().getName());
             pods.put(ref, new PodInfo(ref, nullToEmpty(pod.getMetadata().getLabels()), nodeName,
-                List.copyOf(ips), ports));
+                List.copyOf(ips), ports, controller(pod.getMetadata().getOwnerReferences())));
         }
     }
 
@@ -551,7 +552,8 @@ public final class ClusterStateBuilder
         if (errors.size() == before)
         {
             final ObjectRef ref = new ObjectRef(ctx.namespace, policy.getMetadata().getName());
-            policies.put(ref, new NetworkPolicyInfo(ref, podSelector, ingressType, egressType, ingress, egress));
+            policies.put(ref, new NetworkPolicyInfo(ref, podSelector, ingressType, egressType, ingress, egress,
+                nullToEmpty(policy.getMetadata().getAnnotations())));
         }
     }
 
@@ -685,6 +687,24 @@ public final class ClusterStateBuilder
             return java.util.Collections.unmodifiableList(l.stream().map(ClusterStateBuilder::deepCopyValue).toList());
         }
         return v;
+    }
+
+    /** The owner reference marked {@code controller: true}, else the only one, else null. */
+    private static PodOwner controller(final List<OwnerReference> owners)
+    {
+        final List<OwnerReference> all = nullToEmpty(owners);
+        for (final OwnerReference owner : all)
+        {
+            if (Boolean.TRUE.equals(owner.getController()) && owner.getKind() != null && owner.getName() != null)
+            {
+                return new PodOwner(owner.getKind(), owner.getName());
+            }
+        }
+        if (all.size() == 1 && all.getFirst().getKind() != null && all.getFirst().getName() != null)
+        {
+            return new PodOwner(all.getFirst().getKind(), all.getFirst().getName());
+        }
+        return null;
     }
 
     private static <K, V> Map<K, V> nullToEmpty(final Map<K, V> map)

@@ -2,6 +2,7 @@ package dev.sluice.control.model;
 
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -17,12 +18,29 @@ import java.util.Objects;
  * @param egressType  whether the policy isolates the selected pods for egress.
  * @param ingress     the ingress rules (each one an allow).
  * @param egress      the egress rules (each one an allow).
+ * @param annotations the policy's annotations, sorted, unmodifiable (policy logging reads them).
  */
 public record NetworkPolicyInfo(ObjectRef ref, LabelSelector podSelector, boolean ingressType, boolean egressType,
-    List<Rule> ingress, List<Rule> egress)
+    List<Rule> ingress, List<Rule> egress, Map<String, String> annotations)
 {
     /**
-     * Copies the rule lists.
+     * A policy without annotations.
+     *
+     * @param ref         namespace and name.
+     * @param podSelector the pods this policy applies to.
+     * @param ingressType whether the policy isolates for ingress.
+     * @param egressType  whether the policy isolates for egress.
+     * @param ingress     the ingress rules.
+     * @param egress      the egress rules.
+     */
+    public NetworkPolicyInfo(final ObjectRef ref, final LabelSelector podSelector, final boolean ingressType,
+        final boolean egressType, final List<Rule> ingress, final List<Rule> egress)
+    {
+        this(ref, podSelector, ingressType, egressType, ingress, egress, Map.of());
+    }
+
+    /**
+     * Copies the rule lists and the annotations.
      */
     public NetworkPolicyInfo
     {
@@ -30,6 +48,7 @@ public record NetworkPolicyInfo(ObjectRef ref, LabelSelector podSelector, boolea
         Objects.requireNonNull(podSelector, "podSelector");
         ingress = List.copyOf(ingress);
         egress = List.copyOf(egress);
+        annotations = Immutable.sortedCopy(annotations == null ? Map.of() : annotations);
     }
 
     /**

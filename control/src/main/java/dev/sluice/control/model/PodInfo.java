@@ -13,16 +13,33 @@ import java.util.Objects;
  * @param nodeName {@code spec.nodeName}, or {@code null} when not scheduled.
  * @param ips      the pod IPs, primary first ({@code status.podIP}, then the other {@code status.podIPs}).
  * @param ports    the container ports of all containers, in manifest order.
+ * @param owner    the controlling owner reference, or {@code null} for a bare pod.
  */
 public record PodInfo(PodRef ref, Map<String, String> labels, String nodeName, List<InetAddress> ips,
-    List<ContainerPortInfo> ports)
+    List<ContainerPortInfo> ports, PodOwner owner)
 {
+    /**
+     * A pod without an owner (a bare pod).
+     *
+     * @param ref      not null.
+     * @param labels   copied.
+     * @param nodeName may be null.
+     * @param ips      copied, at least one.
+     * @param ports    copied.
+     */
+    public PodInfo(final PodRef ref, final Map<String, String> labels, final String nodeName,
+        final List<InetAddress> ips, final List<ContainerPortInfo> ports)
+    {
+        this(ref, labels, nodeName, ips, ports, null);
+    }
+
     /**
      * @param ref      not null.
      * @param labels   copied.
      * @param nodeName may be null.
      * @param ips      copied, at least one.
      * @param ports    copied.
+     * @param owner    may be null.
      */
     public PodInfo
     {

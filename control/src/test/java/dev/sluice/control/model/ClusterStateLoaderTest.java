@@ -75,7 +75,8 @@ class ClusterStateLoaderTest
         assertEquals(new PodRef("x", "a"), slice.endpoints().getFirst().pod());
         assertTrue(slice.endpoints().getFirst().ready());
         assertEquals(List.of("default"), state.networkLogging().stream().map(NetworkLoggingInfo::name).toList());
-        assertEquals(Map.of("allow", false, "deny", true), state.networkLogging().getFirst().spec().get("cluster"));
+        assertEquals(Map.of("allow", Map.of("log", false, "delegate", false), "deny", Map.of("log", true, "delegate", false)),
+            state.networkLogging().getFirst().spec().get("cluster"));
     }
 
     @Test
