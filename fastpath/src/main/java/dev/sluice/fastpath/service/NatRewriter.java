@@ -335,8 +335,11 @@ public final class NatRewriter
         {
             buffer.putShort(innerL4 + (innerSource ? SOURCE_PORT_OFFSET : DESTINATION_PORT_OFFSET), (short)newPort,
                 BIG_ENDIAN);
-            if (innerProtocol == IpProtocol.SCTP && ipv4 &&
-                (buffer.getShort(inner + Ipv4Descriptor.TOTAL_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF) == end - inner)
+            final int quotedLength = ipv4 ?
+                buffer.getShort(inner + Ipv4Descriptor.TOTAL_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF :
+                Ipv6Descriptor.HEADER_LENGTH +
+                    (buffer.getShort(inner + Ipv6Descriptor.PAYLOAD_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF);
+            if (innerProtocol == IpProtocol.SCTP && quotedLength == end - inner)
             {
                 sctp.store(buffer, innerL4, innerL4Available); // the whole SCTP packet is quoted
             }
