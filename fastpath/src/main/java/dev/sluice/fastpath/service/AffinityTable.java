@@ -122,7 +122,8 @@ public final class AffinityTable
     }
 
     /**
-     * Removes expired entries among the next {@code budget} slots (round robin over the table).
+     * Removes expired entries among the next {@code budget} slots (round robin over the table; a slot refilled by
+     * a removal's backward shift is looked at again without counting).
      *
      * @param nowNs  the duty cycle's clock.
      * @param budget slots to look at.
@@ -131,17 +132,20 @@ public final class AffinityTable
     public int expire(final long nowNs, final int budget)
     {
         int removed = 0;
-        for (int n = 0; n < budget; n++)
+        int visited = 0;
+        while (visited < budget)
         {
             final int s = sweepCursor;
             if (id[s] != 0 && nowNs - usedNs[s] > timeoutNs[s])
             {
+                // The backward shift may move an unchecked entry into s: look at s again. Each removal empties an
+                // entry, so the extra looks are bounded by the table's size.
                 removeSlot(s);
                 removed++;
-                // backward shift may have moved an unchecked entry into s: look at s again
                 continue;
             }
             sweepCursor = (s + 1) & mask;
+            visited++;
         }
         return removed;
     }
