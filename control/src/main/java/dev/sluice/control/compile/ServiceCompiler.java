@@ -68,6 +68,21 @@ public final class ServiceCompiler
      */
     public CompiledServices compile(final ClusterState state, final String nodeName)
     {
+        return compile(state, nodeName, null);
+    }
+
+    /**
+     * Compiles reusing the Maglev tables of unchanged backend sets from the previous compile (the result is the
+     * same as without it; Maglev population, about M ln M probes per set, dominates a full compile).
+     *
+     * @param state    the cluster state.
+     * @param nodeName the node to compile for.
+     * @param previous the previous compile for this node, or null.
+     * @return the compiled snapshot.
+     * @throws IllegalArgumentException when the node is not in the state.
+     */
+    public CompiledServices compile(final ClusterState state, final String nodeName, final CompiledServices previous)
+    {
         final NodeInfo node = state.nodes().get(nodeName);
         if (node == null)
         {
@@ -155,7 +170,8 @@ public final class ServiceCompiler
                 }
             }
         }
-        return new CompiledServices(nodeName, builder.build(), services, frontends, groups, warnings);
+        return new CompiledServices(nodeName, builder.build(previous == null ? null : previous.table()), services,
+            frontends, groups, warnings);
     }
 
     private static void addFrontend(

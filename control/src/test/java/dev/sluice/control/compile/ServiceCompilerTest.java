@@ -58,6 +58,11 @@ class ServiceCompilerTest
         final CompiledServices a = new ServiceCompiler().compile(load("services.yaml"), "node-1");
         final CompiledServices b = new ServiceCompiler().compile(load("services.yaml"), "node-1");
         assertEquals(ServiceTableDump.dump(a), ServiceTableDump.dump(b));
+        // Reusing the previous compile's Maglev tables changes nothing (node-2's compile shares some sets).
+        final ClusterState state = load("services.yaml");
+        final CompiledServices other = new ServiceCompiler().compile(state, "node-2");
+        assertEquals(ServiceTableDump.dump(a),
+            ServiceTableDump.dump(new ServiceCompiler().compile(state, "node-1", other)));
         final ServiceTable ta = a.table();
         final ServiceTable tb = b.table();
         for (int g = 0; g < ta.groupCount(); g++)

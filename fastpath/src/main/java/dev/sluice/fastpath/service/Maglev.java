@@ -87,7 +87,7 @@ public final class Maglev
 
     /**
      * Fills {@code out[outOffset .. outOffset + size)} with the Maglev table of the first {@code count} keys.
-     * Allocates one scratch array of {@code count} ints per call (build time only).
+     * Allocates two scratch arrays of {@code count} ints per call (build time only).
      *
      * @param keys      backend keys, in ordinal order.
      * @param count     number of backends, 1..{@link #MAX_BACKENDS}.
@@ -108,29 +108,40 @@ public final class Maglev
         {
             throw new IllegalArgumentException("Maglev size " + size + " must exceed the backend count " + count);
         }
-        final int[] next = new int[count];
-        final int[] offsets = new int[count];
+        final char empty = (char)0xFFFF;
+        if (count == 1)
+        {
+            java.util.Arrays.fill(out, outOffset, outOffset + size, (char)0);
+            return;
+        }
+        // position[b] is offset + next * skip (mod M), advanced by one addition instead of a multiply and a modulo
+        // per probe: the fill takes about M ln M probes, which dominates a build.
+        final int[] position = new int[count];
         final int[] skips = new int[count];
         for (int b = 0; b < count; b++)
         {
-            offsets[b] = (int)Long.remainderUnsigned(mix(keys[b] ^ SEED_OFFSET), size);
+            position[b] = (int)Long.remainderUnsigned(mix(keys[b] ^ SEED_OFFSET), size);
             skips[b] = (int)Long.remainderUnsigned(mix(keys[b] ^ SEED_SKIP), size - 1) + 1;
         }
-        final char empty = (char)0xFFFF;
         java.util.Arrays.fill(out, outOffset, outOffset + size, empty);
         int filled = 0;
         while (true)
         {
             for (int b = 0; b < count; b++)
             {
-                int c = (int)((offsets[b] + (long)next[b] * skips[b]) % size);
+                int c = position[b];
+                final int skip = skips[b];
                 while (out[outOffset + c] != empty)
                 {
-                    next[b]++;
-                    c = (int)((offsets[b] + (long)next[b] * skips[b]) % size);
+                    c += skip;
+                    if (c >= size)
+                    {
+                        c -= size;
+                    }
                 }
                 out[outOffset + c] = (char)b;
-                next[b]++;
+                c += skip;
+                position[b] = c >= size ? c - size : c;
                 if (++filled == size)
                 {
                     return;

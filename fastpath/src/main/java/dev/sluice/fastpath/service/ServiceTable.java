@@ -21,7 +21,8 @@ package dev.sluice.fastpath.service;
  *     (a *Maglev value is the start of an M-entry table in maglev[], -1 when the set is empty)
  *   backend b (a group's cluster set, then its local set, contiguous):
  *     backendHi[b] backendLo[b] backendPort[b] backendFlags[b]
- *   maglev[]: char, M entries per non-empty set, each a backend ordinal within its set
+ *   maglev[]: char, M entries per distinct non-empty set (sets with the same backend keys share one table),
+ *             each a backend ordinal within its set
  * </pre>
  *
  * <h2>Choosing a backend</h2>
@@ -103,7 +104,10 @@ public final class ServiceTable
     final int maglevSize;
     final char[] maglev;
 
-    ServiceTable(final ServiceTableBuilder b)
+    /** Distinct backend key lists to their table number, kept so a later build can reuse unchanged tables. */
+    private final java.util.Map<KeyList, Integer> tableOfKeys;
+
+    ServiceTable(final ServiceTableBuilder b, final ServiceTable previous)
     {
         int capacity = 16;
         while (capacity < b.frontendCount * 2)
@@ -136,24 +140,58 @@ public final class ServiceTable
         localMaglev = new int[groupCount];
         maglevSize = b.maglevSize;
 
+        // Sets with the same backend keys (e.g. a local set equal to its cluster set, or services sharing their
+        // endpoints) share one Maglev table: same keys, same table.
+        tableOfKeys = new java.util.HashMap<>();
+        final java.util.List<long[]> distinct = new java.util.ArrayList<>();
+        final int[][] setTable = new int[2][groupCount];
         int backends = 0;
-        int tables = 0;
-        for (int g = 0; g < groupCount; g++)
+        for (int set = 0; set < 2; set++)
         {
-            final int cluster = b.groupMembers(g, false).size();
-            final int local = b.groupMembers(g, true).size();
-            backends += cluster + local;
-            tables += (cluster > 0 ? 1 : 0) + (local > 0 ? 1 : 0);
+            for (int g = 0; g < groupCount; g++)
+            {
+                final java.util.List<ServiceTableBuilder.Member> members = b.groupMembers(g, set == 1);
+                backends += members.size();
+                setTable[set][g] = -1;
+                if (!members.isEmpty())
+                {
+                    final long[] keys = new long[members.size()];
+                    for (int m = 0; m < keys.length; m++)
+                    {
+                        final ServiceTableBuilder.Member member = members.get(m);
+                        keys[m] = Maglev.backendKey(member.hi(), member.lo(), member.port());
+                    }
+                    setTable[set][g] = tableOfKeys.computeIfAbsent(new KeyList(keys), k ->
+                    {
+                        distinct.add(k.keys());
+                        return distinct.size() - 1;
+                    });
+                }
+            }
         }
         backendCount = backends;
         backendHi = new long[backends];
         backendLo = new long[backends];
         backendPort = new int[backends];
         backendFlags = new int[backends];
-        maglev = new char[Math.multiplyExact(tables, maglevSize)];
+        maglev = new char[Math.multiplyExact(distinct.size(), maglevSize)];
+        for (int k = 0; k < distinct.size(); k++)
+        {
+            // A table depends only on its keys and M: copy it from the previous snapshot when it had the same set
+            // (about M ln M probes saved per set; most sets do not change between two snapshots).
+            final Integer old = previous == null || previous.maglevSize != maglevSize ? null :
+                previous.tableOfKeys.get(new KeyList(distinct.get(k)));
+            if (old != null)
+            {
+                System.arraycopy(previous.maglev, old * maglevSize, maglev, k * maglevSize, maglevSize);
+            }
+            else
+            {
+                Maglev.populate(distinct.get(k), distinct.get(k).length, maglevSize, maglev, k * maglevSize);
+            }
+        }
 
         int nextBackend = 0;
-        int nextTable = 0;
         for (int g = 0; g < groupCount; g++)
         {
             for (int set = 0; set < 2; set++)
@@ -161,24 +199,15 @@ public final class ServiceTable
                 final boolean localSet = set == 1;
                 final java.util.List<ServiceTableBuilder.Member> members = b.groupMembers(g, localSet);
                 final int start = nextBackend;
-                final long[] keys = new long[members.size()];
-                for (int m = 0; m < members.size(); m++)
+                for (final ServiceTableBuilder.Member member : members)
                 {
-                    final ServiceTableBuilder.Member member = members.get(m);
                     backendHi[nextBackend] = member.hi();
                     backendLo[nextBackend] = member.lo();
                     backendPort[nextBackend] = member.port();
                     backendFlags[nextBackend] = member.flags();
-                    keys[m] = Maglev.backendKey(member.hi(), member.lo(), member.port());
                     nextBackend++;
                 }
-                int table = -1;
-                if (!members.isEmpty())
-                {
-                    table = nextTable * maglevSize;
-                    Maglev.populate(keys, keys.length, maglevSize, maglev, table);
-                    nextTable++;
-                }
+                final int table = setTable[set][g] < 0 ? -1 : setTable[set][g] * maglevSize;
                 if (localSet)
                 {
                     localStart[g] = start;
@@ -216,6 +245,22 @@ public final class ServiceTable
             keyHi[s] = revHi[f];
             keyLo[s] = revLo[f];
             slotFrontend[s] = f;
+        }
+    }
+
+    /** A backend key list with value equality (build time only). */
+    private record KeyList(long[] keys)
+    {
+        @Override
+        public boolean equals(final Object other)
+        {
+            return other instanceof KeyList k && java.util.Arrays.equals(keys, k.keys);
+        }
+
+        @Override
+        public int hashCode()
+        {
+            return java.util.Arrays.hashCode(keys);
         }
     }
 

@@ -162,6 +162,20 @@ public final class ServiceTableBuilder
      */
     public ServiceTable build()
     {
+        return build(null);
+    }
+
+    /**
+     * Builds, copying the Maglev table of every backend set that {@code previous} already had (same backend keys,
+     * same M) instead of computing it again: the result is identical to {@link #build()}, only cheaper when few
+     * sets changed.
+     *
+     * @param previous the snapshot this one replaces, or null.
+     * @return the snapshot.
+     * @throws IllegalArgumentException on two frontends with the same (protocol, address, port).
+     */
+    public ServiceTable build(final ServiceTable previous)
+    {
         clusterSets = new ArrayList<>(groupCount);
         localSets = new ArrayList<>(groupCount);
         for (int g = 0; g < groupCount; g++)
@@ -169,7 +183,7 @@ public final class ServiceTableBuilder
             clusterSets.add(usable(endpoints.get(g), false));
             localSets.add(usable(endpoints.get(g), true));
         }
-        return new ServiceTable(this);
+        return new ServiceTable(this, previous);
     }
 
     List<Member> groupMembers(final int group, final boolean local)

@@ -214,6 +214,44 @@ class ServiceTableTest
     }
 
     @Test
+    void aBuildReusingThePreviousSnapshotGivesTheSameTables()
+    {
+        final long[] addresses = new long[30];
+        for (int k = 0; k < addresses.length; k++)
+        {
+            addresses[k] = v4(198, 18, 3, k);
+        }
+        final ServiceTable previous = groupsOf(addresses, null);
+        addresses[4] = v4(198, 18, 4, 99); // one set changes, the others stay
+        final ServiceTable fresh = groupsOf(addresses, null);
+        final ServiceTable reused = groupsOf(addresses, previous);
+        for (int g = 0; g < fresh.groupCount(); g++)
+        {
+            for (int s = 0; s < fresh.maglevSize(); s++)
+            {
+                assertEquals(fresh.maglevEntry(g, false, s), reused.maglevEntry(g, false, s), "group " + g);
+                assertEquals(fresh.maglevEntry(g, true, s), reused.maglevEntry(g, true, s), "group " + g);
+            }
+        }
+    }
+
+    /** Groups of five backends each over consecutive addresses; the first two of each are local. */
+    private static ServiceTable groupsOf(final long[] addresses, final ServiceTable previous)
+    {
+        final ServiceTableBuilder b = new ServiceTableBuilder(M);
+        for (int g = 0; g < addresses.length / 5; g++)
+        {
+            final int group = b.addGroup();
+            for (int k = 0; k < 5; k++)
+            {
+                b.addEndpoint(group, 0, addresses[g * 5 + k], 80, true, true, false, k < 2);
+            }
+            b.addFrontend(g, KIND_CLUSTER_IP, TCP, 0, CLUSTER_IP + g, 80, 0, 0, group);
+        }
+        return b.build(previous);
+    }
+
+    @Test
     void tenThousandFrontendsAreAllFound()
     {
         final ServiceTableBuilder b = new ServiceTableBuilder(M);
