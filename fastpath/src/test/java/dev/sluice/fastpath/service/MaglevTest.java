@@ -1,0 +1,157 @@
+package dev.sluice.fastpath.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import dev.sluice.fastpath.stage.PacketVector;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Maglev's three promises: balance, minimal disruption, determinism (and the table's input checks).
+ */
+class MaglevTest
+{
+    private static long[] keys(final int n, final long seed)
+    {
+        final SplittableRandom r = new SplittableRandom(seed);
+        final long[] keys = new long[n];
+        for (int b = 0; b < n; b++)
+        {
+            keys[b] = Maglev.backendKey(0, PacketVector.ipv4Mapped(0xC612_0000 | r.nextInt(1 << 16)),
+                1 + r.nextInt(65535));
+        }
+        return keys;
+    }
+
+    private static int[] shares(final Maglev m, final int n)
+    {
+        final int[] counts = new int[n];
+        for (int s = 0; s < m.size(); s++)
+        {
+            counts[m.entry(s)]++;
+        }
+        return counts;
+    }
+
+    @Property(tries = 40)
+    void everyBackendOwnsAnEqualShareOfSlots(@ForAll @IntRange(min = 1, max = 300) final int n,
+        @ForAll final long seed)
+    {
+        final Maglev m = new Maglev(keys(n, seed), n, Maglev.DEFAULT_SIZE);
+        final int[] counts = shares(m, n);
+        final int min = Arrays.stream(counts).min().orElseThrow();
+        final int max = Arrays.stream(counts).max().orElseThrow();
+        // Backends claim slots in turns until the table is full, so shares differ by at most one slot.
+        assertTrue(max - min <= 1, "min " + min + " max " + max + " for " + n + " backends");
+        assertTrue(min > 0);
+    }
+
+    @Test
+    void flowsSpreadEvenlyOverBackends()
+    {
+        final int n = 20;
+        final Maglev m = new Maglev(keys(n, 7), n, Maglev.DEFAULT_SIZE);
+        final int[] hits = new int[n];
+        final SplittableRandom r = new SplittableRandom(1);
+        final int flows = 400_000;
+        for (int k = 0; k < flows; k++)
+        {
+            hits[m.backend(Maglev.mix(r.nextLong()))]++;
+        }
+        final double expected = flows / (double)n;
+        for (final int h : hits)
+        {
+            assertTrue(Math.abs(h - expected) / expected < 0.03, "share off by more than 3%: " + h);
+        }
+    }
+
+    @Property(tries = 30)
+    void removingOneBackendMovesFewOtherSlots(@ForAll @IntRange(min = 5, max = 100) final int n,
+        @ForAll final long seed)
+    {
+        final long[] all = keys(n, seed);
+        final int removed = (int)Math.floorMod(seed, (long)n);
+        final long[] rest = new long[n - 1];
+        for (int b = 0, k = 0; b < n; b++)
+        {
+            if (b != removed)
+            {
+                rest[k++] = all[b];
+            }
+        }
+        final Maglev before = new Maglev(all, n, Maglev.DEFAULT_SIZE);
+        final Maglev after = new Maglev(rest, n - 1, Maglev.DEFAULT_SIZE);
+        int others = 0;
+        int moved = 0;
+        for (int s = 0; s < before.size(); s++)
+        {
+            final int was = before.entry(s);
+            if (was == removed)
+            {
+                continue;
+            }
+            others++;
+            final long wasKey = all[was];
+            if (rest[after.entry(s)] != wasKey)
+            {
+                moved++;
+            }
+        }
+        // The paper measures well under 1/N for M >> N; allow 1.5/N (and a floor for small N's rounding).
+        final double bound = Math.max(1.5 / n, 0.02);
+        assertTrue(moved / (double)others <= bound,
+            "moved " + moved + " of " + others + " other slots (" + moved / (double)others + ") for N=" + n);
+    }
+
+    @Test
+    void theSameInputGivesTheSameTable()
+    {
+        final long[] k = keys(50, 99);
+        final Maglev a = new Maglev(k, 50, 65_537);
+        final Maglev b = new Maglev(k.clone(), 50, 65_537);
+        for (int s = 0; s < a.size(); s++)
+        {
+            assertEquals(a.entry(s), b.entry(s));
+        }
+        final char[] flat = new char[65_537 + 3];
+        Maglev.populate(k, 50, 65_537, flat, 3);
+        for (int s = 0; s < a.size(); s++)
+        {
+            assertEquals(a.entry(s), flat[3 + s]);
+        }
+        // And the key hash is fixed: a regression here would reshuffle every flow on upgrade.
+        assertEquals(Maglev.backendKey(0, PacketVector.ipv4Mapped(0xC612_0001), 80),
+            Maglev.backendKey(0, PacketVector.ipv4Mapped(0xC612_0001), 80));
+        assertNotEquals(Maglev.backendKey(0, PacketVector.ipv4Mapped(0xC612_0001), 80),
+            Maglev.backendKey(0, PacketVector.ipv4Mapped(0xC612_0001), 81));
+    }
+
+    @Test
+    void rejectsBadSizesAndCounts()
+    {
+        assertThrows(IllegalArgumentException.class, () -> new Maglev(keys(3, 1), 3, 16_384));
+        assertThrows(IllegalArgumentException.class, () -> new Maglev(keys(3, 1), 0, 251));
+        assertThrows(IllegalArgumentException.class, () -> new Maglev(keys(300, 1), 300, 251));
+        final IllegalArgumentException e =
+            assertThrows(IllegalArgumentException.class, () -> Maglev.validateSize(1_000));
+        assertTrue(e.getMessage().contains("1000"), e.getMessage());
+        Maglev.validateSize(16_381);
+        Maglev.validateSize(65_537);
+    }
+
+    @Test
+    void slotMapsTheWholeHashRangeOntoTheTable()
+    {
+        assertEquals(0, Maglev.slot(0, 16_381));
+        assertEquals(16_380, Maglev.slot(-1L, 16_381));
+        assertEquals(8_190, Maglev.slot(0x7FFF_FFFF_FFFF_FFFFL, 16_381));
+    }
+}
