@@ -75,9 +75,12 @@ final class TunnelRig
             .vni(VNI);
     }
 
+    private List<byte[]> loaded = List.of();
+
     /** Empties the vector and puts each frame in its own slot, after the headroom. */
     TunnelRig load(final List<byte[]> frames, final int ingressPort)
     {
+        loaded = frames;
         vector.reset(buffer);
         for (int i = 0; i < frames.size(); i++)
         {
@@ -94,6 +97,18 @@ final class TunnelRig
         final byte[] out = new byte[vector.length[i]];
         buffer.getBytes(vector.offset[i], out);
         return out;
+    }
+
+    /** Length of the frame loaded into slot {@code i}. */
+    int bytesLength(final int i)
+    {
+        return loaded.get(i).length;
+    }
+
+    /** Copies the loaded frame back into slot {@code i} (after a stage rewrote it). */
+    void restore(final int i)
+    {
+        buffer.putBytes(i * FRAME_SIZE + HEADROOM, loaded.get(i));
     }
 
     DropReason reason(final int i)
