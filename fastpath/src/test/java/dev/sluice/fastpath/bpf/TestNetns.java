@@ -24,7 +24,7 @@ import dev.sluice.testkit.ExternalTools;
  * {@link #call(Callable)} runs code on a fresh platform thread that has entered the namespace with
  * {@code setns(2)}, so that netlink and ioctl calls made by libbpf/libc (attach, if_nametoindex) act inside it.
  */
-final class TestNetns implements AutoCloseable
+public final class TestNetns implements AutoCloseable
 {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     private static final int O_RDONLY = 0;
@@ -50,7 +50,7 @@ final class TestNetns implements AutoCloseable
     /**
      * @return a new, empty namespace named {@code sluice-xdp-<pid>-<n>}.
      */
-    static TestNetns create()
+    public static TestNetns create()
     {
         ExternalTools.requireCommand("ip", "iproute2");
         final String name = "sluice-xdp-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
@@ -58,13 +58,13 @@ final class TestNetns implements AutoCloseable
         return new TestNetns(name);
     }
 
-    String name()
+    public String name()
     {
         return name;
     }
 
     /** Runs {@code ip -n <ns> args...} and fails the test unless it succeeds; returns stdout. */
-    String ip(final String... args)
+    public String ip(final String... args)
     {
         final List<String> command = new ArrayList<>(List.of("ip", "-n", name));
         command.addAll(List.of(args));
@@ -72,7 +72,7 @@ final class TestNetns implements AutoCloseable
     }
 
     /** Runs {@code ip -n <ns> args...}; returns the result whatever it is. */
-    ExternalTools.Result ipResult(final String... args)
+    public ExternalTools.Result ipResult(final String... args)
     {
         final List<String> command = new ArrayList<>(List.of("ip", "-n", name));
         command.addAll(List.of(args));
@@ -86,7 +86,7 @@ final class TestNetns implements AutoCloseable
      * @param <T>  its result.
      * @return the task's result; its exception is rethrown unchanged (RuntimeException/Error).
      */
-    <T> T call(final Callable<T> task)
+    public <T> T call(final Callable<T> task)
     {
         final AtomicReference<T> result = new AtomicReference<>();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -128,7 +128,7 @@ final class TestNetns implements AutoCloseable
     }
 
     /** Runs a task inside the namespace. */
-    void run(final Runnable task)
+    public void run(final Runnable task)
     {
         call(() ->
         {
