@@ -95,6 +95,38 @@ public final class PacketVector
     public final int[] innerSrcPort;
     public final int[] innerDstPort;
 
+    // Tunnel and forwarding columns, reset by add(); see dev.sluice.fastpath.tunnel.
+    /**
+     * Security identity of the source pod: from Sluice's Geneve option on decap, or set by the stage that knows the
+     * local source pod; {@link #IDENTITY_UNKNOWN} (0) when unknown (policy falls back to the source address).
+     */
+    public final int[] sourceIdentity;
+    /** 24-bit VNI the packet arrived with (decap); 0 for packets that did not come through the tunnel. */
+    public final int[] vni;
+    /**
+     * The node that sent the packet through the tunnel: its index in the installed {@code TunnelPeerTable}, filled
+     * by decap; {@link #TUNNEL_PEER_NONE} (-1) for packets that did not arrive through the tunnel.
+     */
+    public final int[] ingressPeer;
+    /**
+     * Encapsulation request, set by the forwarding step: the index of the tunnel peer to send the packet to, or
+     * {@link #TUNNEL_PEER_LOOKUP} to let the encap stage find the peer from the inner destination address;
+     * {@link #TUNNEL_PEER_NONE} (-1, the default) means "not to the tunnel". Kept apart from {@link #ingressPeer} so
+     * that a decapsulated packet is never sent back into the tunnel by accident.
+     */
+    public final int[] tunnelPeer;
+    /** Port the packet leaves by (TX socket), {@link #PORT_NONE} (-1) until a stage decides. */
+    public final int[] egressPort;
+
+    /** {@link #sourceIdentity} value meaning "unknown" (equals the Geneve codec's IDENTITY_UNKNOWN). */
+    public static final int IDENTITY_UNKNOWN = 0;
+    /** {@link #tunnelPeer}: not a tunnel packet / not to be encapsulated. */
+    public static final int TUNNEL_PEER_NONE = -1;
+    /** {@link #tunnelPeer}: to be encapsulated; the encap stage looks the peer up by the inner destination. */
+    public static final int TUNNEL_PEER_LOOKUP = -2;
+    /** {@link #egressPort}: no egress decided. */
+    public static final int PORT_NONE = -1;
+
     public PacketVector(final int capacity)
     {
         if (capacity < 1 || capacity > MAX_CAPACITY)
@@ -132,6 +164,11 @@ public final class PacketVector
         innerDstLo = new long[capacity];
         innerSrcPort = new int[capacity];
         innerDstPort = new int[capacity];
+        sourceIdentity = new int[capacity];
+        vni = new int[capacity];
+        ingressPeer = new int[capacity];
+        tunnelPeer = new int[capacity];
+        egressPort = new int[capacity];
     }
 
     /** Starts a new cycle over {@code buffer}: the vector becomes empty. */
@@ -159,7 +196,9 @@ public final class PacketVector
 
     /**
      * Appends a frame; returns its index, or -1 when the vector is full. Metadata columns of the slot are left for
-     * the parse stage to overwrite.
+     * the parse stage to overwrite; the tunnel/forwarding columns ({@link #sourceIdentity}, {@link #vni},
+     * {@link #ingressPeer}, {@link #tunnelPeer}, {@link #egressPort}) are reset here, because decap fills some of
+     * them before parse runs.
      */
     public int add(final long frame, final int offset, final int length, final int ingressPort, final long sequence)
     {
@@ -174,6 +213,11 @@ public final class PacketVector
         this.ingressPort[i] = ingressPort;
         this.sequence[i] = sequence;
         this.dropReason[i] = 0;
+        this.sourceIdentity[i] = IDENTITY_UNKNOWN;
+        this.vni[i] = 0;
+        this.ingressPeer[i] = TUNNEL_PEER_NONE;
+        this.tunnelPeer[i] = TUNNEL_PEER_NONE;
+        this.egressPort[i] = PORT_NONE;
         return i;
     }
 

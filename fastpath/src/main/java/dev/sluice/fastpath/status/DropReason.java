@@ -31,6 +31,39 @@ public enum DropReason
     SCTP_TRUNCATED(22, "SCTP common header shorter than 12 bytes"),
     ICMP_TRUNCATED(23, "ICMP/ICMPv6 header shorter than 8 bytes"),
     ICMP_INNER_MALFORMED(24, "ICMP error whose embedded packet is truncated or malformed"),
+
+    // 64-95: tunnel. 64-86 mirror dev.sluice.geneve.GeneveOutcome drop codes 1-23 (TunnelDropReasons maps them).
+    TUNNEL_FRAME_TOO_SHORT(64, "Geneve decap: frame shorter than its Ethernet (+802.1Q) header"),
+    TUNNEL_NOT_IP(65, "Geneve decap: outer EtherType is neither IPv4 nor IPv6"),
+    TUNNEL_IPV4_BAD_HEADER(66, "Geneve decap: outer IPv4 header truncated, wrong version or IHL < 5"),
+    TUNNEL_IPV4_BAD_CHECKSUM(67, "Geneve decap: outer IPv4 header checksum wrong"),
+    TUNNEL_IPV4_BAD_LENGTH(68, "Geneve decap: outer IPv4 total length inconsistent with header or frame"),
+    TUNNEL_IPV4_FRAGMENT(69, "Geneve decap: outer IPv4 packet is a fragment"),
+    TUNNEL_IPV6_BAD_HEADER(70, "Geneve decap: outer IPv6 header truncated or wrong version"),
+    TUNNEL_IPV6_BAD_LENGTH(71, "Geneve decap: outer IPv6 payload length zero or beyond the frame"),
+    TUNNEL_NOT_UDP(72, "Geneve decap: outer packet is not UDP"),
+    TUNNEL_UDP_BAD_LENGTH(73, "Geneve decap: UDP length truncated or inconsistent with the IP payload"),
+    TUNNEL_UDP_WRONG_PORT(74, "Geneve decap: UDP destination port is not the Geneve port"),
+    TUNNEL_UDP_BAD_CHECKSUM(75, "Geneve decap: outer UDP checksum wrong (or zero over IPv6)"),
+    TUNNEL_UNKNOWN_PEER(76, "Geneve decap: outer source address is not a known tunnel peer"),
+    TUNNEL_GENEVE_TRUNCATED(77, "Geneve decap: Geneve header or options truncated"),
+    TUNNEL_GENEVE_BAD_VERSION(78, "Geneve decap: Geneve version is not 0"),
+    TUNNEL_GENEVE_OAM(79, "Geneve decap: control (OAM) packet, counted and never delivered"),
+    TUNNEL_GENEVE_BAD_PROTOCOL(80, "Geneve decap: protocol type is not Ethernet (0x6558)"),
+    TUNNEL_GENEVE_CRITICAL_FLAG(81, "Geneve decap: critical-options (C) flag set"),
+    TUNNEL_GENEVE_BAD_OPTION(82, "Geneve decap: option malformed (or a bad identity option)"),
+    TUNNEL_GENEVE_UNKNOWN_CRITICAL_OPTION(83, "Geneve decap: unknown option with the critical bit"),
+    TUNNEL_INNER_TOO_SHORT(84, "Geneve decap: inner frame shorter than an Ethernet header"),
+    TUNNEL_NO_HEADROOM(85, "Geneve encap: not enough headroom before the frame for the outer headers"),
+    TUNNEL_TOO_LONG(86, "Geneve encap: encapsulated packet would exceed 65535 bytes"),
+    TUNNEL_NO_PEER(87, "Geneve encap: no tunnel peer's pod CIDR holds the destination"),
+    TUNNEL_MTU_EXCEEDED(88, "Geneve encap: inner packet too big for the tunnel and no ICMP error is due " +
+        "(IPv4 without DF, a later fragment, or itself an ICMP error)"),
+    TUNNEL_NO_NEXT_HOP(89, "Geneve encap: the peer's underlay next-hop MAC is not resolved (no template)"),
+    TUNNEL_NOT_IP_INNER(90, "Geneve encap: frame marked for the tunnel is neither IPv4 nor IPv6"),
+    TUNNEL_TO_SELF(91, "Geneve encap: the destination's pod CIDR belongs to this node"),
+
+    // 96-255: the pipeline after parse and tunnel.
     POLICY_DENIED_EGRESS(96, "the source pod is isolated for egress and no NetworkPolicy rule allows the packet"),
     POLICY_DENIED_INGRESS(97, "the destination pod is isolated for ingress and no NetworkPolicy rule allows the packet");
 
