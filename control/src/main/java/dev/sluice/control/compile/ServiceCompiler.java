@@ -14,7 +14,7 @@ import dev.sluice.control.model.NodeInfo;
 import dev.sluice.control.model.ObjectRef;
 import dev.sluice.control.model.PodInfo;
 import dev.sluice.control.model.ServiceInfo;
-import dev.sluice.fastpath.packet.Addresses;
+import dev.sluice.wire.Addresses;
 import dev.sluice.fastpath.service.Maglev;
 import dev.sluice.fastpath.service.ServiceTable;
 import dev.sluice.fastpath.service.ServiceTableBuilder;

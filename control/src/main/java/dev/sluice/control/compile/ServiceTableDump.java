@@ -3,7 +3,7 @@ package dev.sluice.control.compile;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.sluice.fastpath.packet.Addresses;
+import dev.sluice.wire.Addresses;
 import dev.sluice.fastpath.packet.IpProtocol;
 import dev.sluice.fastpath.service.ServiceTable;
 

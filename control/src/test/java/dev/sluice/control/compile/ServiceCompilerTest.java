@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
 
 import dev.sluice.control.model.ClusterState;
 import dev.sluice.control.model.ClusterStateLoader;
-import dev.sluice.fastpath.packet.Addresses;
+import dev.sluice.wire.Addresses;
 import dev.sluice.fastpath.packet.IpProtocol;
 import dev.sluice.fastpath.service.ServiceTable;
 import org.junit.jupiter.api.Test;
