@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     versionProvider = SluiceCli.Version.class,
     description = "Sluice: a Kubernetes node dataplane on AF_XDP (NetworkPolicy, Services, conntrack, Geneve).",
     subcommands = {
+        AgentCommand.class,
         DemoCommand.class,
         InspectCommand.class,
         ObserveCommand.class,

@@ -59,13 +59,26 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
  *   <li>Namespaced objects must name their namespace, and that Namespace must be in the state (policies select
  *       namespaces by their labels). Every namespace gets the {@code kubernetes.io/metadata.name} label.</li>
  *   <li>Two pods sharing an IP are an error naming both.</li>
+ *   <li>A NetworkPolicy with more peers than {@link Limits#maxPolicyPeers()} in its rules is an error (a hostile
+ *       or generated policy must not blow up the compiled tables).</li>
  * </ul>
+ * <p>
+ * <b>Object by object (informers).</b> {@link #put(HasMetadata)} adds or replaces an object by kind, namespace and
+ * name (a resync delivering the same {@code resourceVersion} again changes nothing), {@link #remove(ObjectKey)}
+ * deletes it, and {@link #buildPartial()} builds a snapshot that never fails: an object whose latest version is
+ * invalid is left out with its errors (a {@link Rejection}), and if an earlier version of it was valid, that one
+ * stays in the snapshot, so a broken update of a policy leaves the previous policy in force. Cross-object problems
+ * are decided at build time: an object whose namespace does not exist is left out, and of two pods claiming the
+ * same IP the one that claimed it later is left out (until the other one goes away). A Service port whose named
+ * {@code targetPort} names no container port of some selected pods is a warning, not a rejection: those pods'
+ * endpoints are skipped for that port.
  */
 public final class ClusterStateBuilder
 {
     private static final Pattern IANA_SVC_NAME_CHARS = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?");
     private static final Pattern HAS_LETTER = Pattern.compile(".*[a-z].*");
 
+    private final Limits limits;
     private final List<String> errors = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private final Set<String> seen = new LinkedHashSet<>();
@@ -76,7 +89,50 @@ public final class ClusterStateBuilder
     private final Map<ObjectRef, EndpointSliceInfo> slices = new LinkedHashMap<>();
     private final Map<ObjectRef, NetworkPolicyInfo> policies = new LinkedHashMap<>();
     private final Map<String, NetworkLoggingInfo> logging = new TreeMap<>();
-    private final Map<String, String> namespacedObjects = new LinkedHashMap<>();
+    private final Map<ObjectKey, NamespaceUse> namespacedObjects = new LinkedHashMap<>();
+    private final Map<ObjectKey, String> versions = new HashMap<>();
+    private final Map<ObjectKey, List<String>> rejected = new HashMap<>();
+    private final Map<ObjectKey, List<String>> objectWarnings = new HashMap<>();
+    private final Map<PodRef, Long> ipClaims = new HashMap<>();
+    private long claimSequence;
+
+    /**
+     * A builder with the default {@link Limits}.
+     */
+    public ClusterStateBuilder()
+    {
+        this(Limits.DEFAULTS);
+    }
+
+    /**
+     * @param limits the size limits objects are held to.
+     */
+    public ClusterStateBuilder(final Limits limits)
+    {
+        this.limits = java.util.Objects.requireNonNull(limits, "limits");
+    }
+
+    /**
+     * Size limits that protect the compiled tables from hostile or generated objects.
+     *
+     * @param maxPolicyPeers the most peers (from/to entries, over all rules) one NetworkPolicy may have.
+     */
+    public record Limits(int maxPolicyPeers)
+    {
+        /** 1000 peers per policy. */
+        public static final Limits DEFAULTS = new Limits(1_000);
+
+        /**
+         * @param maxPolicyPeers at least 1.
+         */
+        public Limits
+        {
+            if (maxPolicyPeers < 1)
+            {
+                throw new IllegalArgumentException("maxPolicyPeers must be at least 1, not " + maxPolicyPeers);
+            }
+        }
+    }
 
     /**
      * Add one object.
@@ -111,6 +167,301 @@ public final class ClusterStateBuilder
             ctx.error("metadata.name", "duplicate object (the same kind, namespace and name appear twice)");
             return this;
         }
+        apply(ctx, object);
+        return this;
+    }
+
+    /**
+     * Add an object, or replace the stored version of the same kind, namespace and name. When the new version is
+     * invalid, its errors are kept for {@link #buildPartial()} and the previous version (if any) stays.
+     *
+     * @param object a typed fabric8 object, or a {@link GenericKubernetesResource} for NetworkLogging.
+     * @return {@code false} when nothing changed (the stored version has the same, non-null
+     *     {@code metadata.resourceVersion}, as after an informer resync), {@code true} otherwise.
+     */
+    public boolean put(final HasMetadata object)
+    {
+        return put(object, null);
+    }
+
+    /**
+     * {@link #put(HasMetadata)}, naming where the object came from in error messages.
+     *
+     * @param object a typed fabric8 object, or a {@link GenericKubernetesResource} for NetworkLogging.
+     * @param origin where it came from, or {@code null}.
+     * @return whether anything changed.
+     */
+    public boolean put(final HasMetadata object, final String origin)
+    {
+        final ObjectKey key = ObjectKey.of(object);
+        final Ctx ctx = new Ctx(object, origin);
+        final ObjectMeta meta = object.getMetadata();
+        final String version = meta == null ? null : meta.getResourceVersion();
+        if (version != null && version.equals(versions.get(key)) && versions.containsKey(key))
+        {
+            return false;
+        }
+        versions.put(key, version);
+        final Object previous = detach(key);
+        final Long previousClaim = key.kind().equals("Pod") && !key.namespace().isEmpty()
+            ? ipClaims.remove(new PodRef(key.namespace(), key.name())) : null;
+        final int errorsBefore = errors.size();
+        final int warningsBefore = warnings.size();
+        if (meta == null || meta.getName() == null || meta.getName().isEmpty())
+        {
+            ctx.error("metadata.name", "is required");
+        }
+        else
+        {
+            apply(ctx, object);
+        }
+        final List<String> newErrors = takeFrom(errors, errorsBefore);
+        final List<String> newWarnings = takeFrom(warnings, warningsBefore);
+        if (newWarnings.isEmpty())
+        {
+            objectWarnings.remove(key);
+        }
+        else
+        {
+            objectWarnings.put(key, newWarnings);
+        }
+        if (newErrors.isEmpty())
+        {
+            rejected.remove(key);
+            if (previous instanceof PodInfo old && previousClaim != null)
+            {
+                final PodInfo now = pods.get(old.ref());
+                if (now != null && now.ips().equals(old.ips()))
+                {
+                    ipClaims.put(old.ref(), previousClaim);
+                }
+            }
+        }
+        else
+        {
+            rejected.put(key, newErrors);
+            if (previous != null)
+            {
+                detach(key);
+                reattach(key, previous);
+                if (previousClaim != null)
+                {
+                    ipClaims.put(new PodRef(key.namespace(), key.name()), previousClaim);
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Delete an object (its valid version and any pending errors).
+     *
+     * @param key the object.
+     * @return whether the builder held anything for it.
+     */
+    public boolean remove(final ObjectKey key)
+    {
+        final boolean known = versions.containsKey(key) | rejected.remove(key) != null;
+        versions.remove(key);
+        objectWarnings.remove(key);
+        namespacedObjects.remove(key);
+        seen.remove(key.kind() + " " + key.ref());
+        if (key.kind().equals("Pod") && !key.namespace().isEmpty())
+        {
+            ipClaims.remove(new PodRef(key.namespace(), key.name()));
+        }
+        return detach(key) != null || known;
+    }
+
+    /**
+     * @return every object stored through {@link #put(HasMetadata)} (valid or not), sorted.
+     */
+    public java.util.SortedSet<ObjectKey> keys()
+    {
+        return java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(versions.keySet()));
+    }
+
+    /**
+     * {@link #remove(ObjectKey)} by the object's kind, namespace and name.
+     *
+     * @param object the deleted object (its last known state).
+     * @return whether the builder held anything for it.
+     */
+    public boolean remove(final HasMetadata object)
+    {
+        return remove(ObjectKey.of(object));
+    }
+
+    /**
+     * Build a snapshot of every valid object, leaving out (and listing) the invalid ones; never fails. See the
+     * class comment for what is left out and what is kept.
+     *
+     * @return the snapshot and the rejections.
+     */
+    public BuildResult buildPartial()
+    {
+        final Map<ObjectKey, List<String>> problems = new java.util.TreeMap<>();
+        final Set<ObjectKey> kept = new java.util.HashSet<>();
+        rejected.forEach((key, list) ->
+        {
+            problems.put(key, new ArrayList<>(list));
+            if (detachedCopy(key) != null)
+            {
+                kept.add(key);
+            }
+        });
+        final Map<PodRef, PodInfo> goodPods = new LinkedHashMap<>(pods);
+        final Map<ObjectRef, ServiceInfo> goodServices = new LinkedHashMap<>(services);
+        final Map<ObjectRef, EndpointSliceInfo> goodSlices = new LinkedHashMap<>(slices);
+        final Map<ObjectRef, NetworkPolicyInfo> goodPolicies = new LinkedHashMap<>(policies);
+        final java.util.function.BiConsumer<ObjectKey, String> reject = (key, message) ->
+        {
+            problems.computeIfAbsent(key, k -> new ArrayList<>()).add(message);
+            kept.remove(key);
+        };
+        goodPods.keySet().removeIf(ref -> missingNamespace(new ObjectKey("Pod", ref.namespace(), ref.name()), reject));
+        goodServices.keySet().removeIf(ref -> missingNamespace(new ObjectKey("Service", ref.namespace(), ref.name()), reject));
+        goodSlices.keySet().removeIf(ref -> missingNamespace(new ObjectKey("EndpointSlice", ref.namespace(), ref.name()), reject));
+        goodPolicies.keySet().removeIf(ref -> missingNamespace(new ObjectKey("NetworkPolicy", ref.namespace(), ref.name()), reject));
+
+        final List<PodInfo> byClaim = new ArrayList<>(goodPods.values());
+        byClaim.sort(java.util.Comparator.comparingLong((PodInfo p) -> ipClaims.getOrDefault(p.ref(), Long.MAX_VALUE))
+            .thenComparing(PodInfo::ref));
+        final Map<InetAddress, PodRef> owners = new HashMap<>();
+        for (final PodInfo pod : byClaim)
+        {
+            for (final InetAddress ip : pod.ips())
+            {
+                final PodRef other = owners.get(ip);
+                if (other != null)
+                {
+                    goodPods.remove(pod.ref());
+                    reject.accept(new ObjectKey("Pod", pod.ref().namespace(), pod.ref().name()),
+                        "Pod " + pod.ref() + ": status.podIPs: " + ip.getHostAddress() + " is also the IP of Pod "
+                            + other + ", which claimed it first");
+                    break;
+                }
+            }
+            if (goodPods.containsKey(pod.ref()))
+            {
+                pod.ips().forEach(ip -> owners.put(ip, pod.ref()));
+            }
+        }
+        final List<String> allWarnings = new ArrayList<>(warnings);
+        new java.util.TreeMap<>(objectWarnings).values().forEach(allWarnings::addAll);
+        allWarnings.addAll(targetPortWarnings(goodServices.values(), goodPods.values()));
+        final List<Rejection> rejections = new ArrayList<>();
+        problems.forEach((key, list) -> rejections.add(new Rejection(key, list, kept.contains(key))));
+        final ClusterState state = new ClusterState(namespaces, nodes, goodPods, goodServices, goodSlices,
+            goodPolicies, List.copyOf(logging.values()), allWarnings);
+        return new BuildResult(state, rejections);
+    }
+
+    private boolean missingNamespace(final ObjectKey key, final java.util.function.BiConsumer<ObjectKey, String> reject)
+    {
+        if (namespaces.containsKey(key.namespace()))
+        {
+            return false;
+        }
+        reject.accept(key, key + ": metadata.namespace: namespace '" + key.namespace()
+            + "' has no Namespace object in the state");
+        return true;
+    }
+
+    private static List<String> targetPortWarnings(final java.util.Collection<ServiceInfo> services,
+        final java.util.Collection<PodInfo> pods)
+    {
+        final List<String> out = new ArrayList<>();
+        for (final ServiceInfo service : services)
+        {
+            if (service.selector().isEmpty())
+            {
+                continue;
+            }
+            final List<PodInfo> selected = new ArrayList<>();
+            for (final PodInfo pod : pods)
+            {
+                if (pod.ref().namespace().equals(service.ref().namespace())
+                    && pod.labels().entrySet().containsAll(service.selector().entrySet()))
+                {
+                    selected.add(pod);
+                }
+            }
+            for (int i = 0; i < service.ports().size(); i++)
+            {
+                final ServiceInfo.Port port = service.ports().get(i);
+                if (port.targetPortName() == null || selected.isEmpty())
+                {
+                    continue;
+                }
+                final long missing = selected.stream()
+                    .filter(p -> p.namedPort(port.targetPortName(), port.protocol()) < 0).count();
+                if (missing > 0)
+                {
+                    out.add("Service " + service.ref() + ": spec.ports[" + i + "].targetPort: '"
+                        + port.targetPortName() + "' names no " + port.protocol() + " container port of " + missing
+                        + " of the " + selected.size() + " selected pod(s); their endpoints are skipped for this port");
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> takeFrom(final List<String> list, final int from)
+    {
+        final List<String> tail = list.subList(from, list.size());
+        final List<String> out = List.copyOf(tail);
+        tail.clear();
+        return out;
+    }
+
+    private Object detachedCopy(final ObjectKey key)
+    {
+        return switch (key.kind())
+        {
+            case "Namespace" -> namespaces.get(key.name());
+            case "Node" -> nodes.get(key.name());
+            case "Pod" -> key.namespace().isEmpty() ? null : pods.get(new PodRef(key.namespace(), key.name()));
+            case "Service" -> services.get(new ObjectRef(key.namespace(), key.name()));
+            case "EndpointSlice" -> slices.get(new ObjectRef(key.namespace(), key.name()));
+            case "NetworkPolicy" -> policies.get(new ObjectRef(key.namespace(), key.name()));
+            case NetworkLoggingInfo.KIND -> logging.get(key.name());
+            default -> null;
+        };
+    }
+
+    private Object detach(final ObjectKey key)
+    {
+        return switch (key.kind())
+        {
+            case "Namespace" -> namespaces.remove(key.name());
+            case "Node" -> nodes.remove(key.name());
+            case "Pod" -> key.namespace().isEmpty() ? null : pods.remove(new PodRef(key.namespace(), key.name()));
+            case "Service" -> services.remove(new ObjectRef(key.namespace(), key.name()));
+            case "EndpointSlice" -> slices.remove(new ObjectRef(key.namespace(), key.name()));
+            case "NetworkPolicy" -> policies.remove(new ObjectRef(key.namespace(), key.name()));
+            case NetworkLoggingInfo.KIND -> logging.remove(key.name());
+            default -> null;
+        };
+    }
+
+    private void reattach(final ObjectKey key, final Object value)
+    {
+        switch (value)
+        {
+            case NamespaceInfo ns -> namespaces.put(key.name(), ns);
+            case NodeInfo node -> nodes.put(key.name(), node);
+            case PodInfo pod -> pods.put(pod.ref(), pod);
+            case ServiceInfo service -> services.put(service.ref(), service);
+            case EndpointSliceInfo slice -> slices.put(slice.ref(), slice);
+            case NetworkPolicyInfo policy -> policies.put(policy.ref(), policy);
+            case NetworkLoggingInfo info -> logging.put(key.name(), info);
+            default -> throw new IllegalStateException("cannot restore " + key + " from " + value);
+        }
+    }
+
+    private void apply(final Ctx ctx, final HasMetadata object)
+    {
         switch (object)
         {
             case Namespace ns -> addNamespace(ctx, ns);
@@ -126,7 +477,6 @@ public final class ClusterStateBuilder
                 + "EndpointSlice (discovery.k8s.io/v1), NetworkPolicy (networking.k8s.io/v1), "
                 + "NetworkLogging (sluice.dev/v1alpha1)");
         }
-        return this;
     }
 
     /**
@@ -157,11 +507,12 @@ public final class ClusterStateBuilder
     public ClusterState build() throws ClusterStateException
     {
         final List<String> all = new ArrayList<>(errors);
-        namespacedObjects.forEach((object, namespace) ->
+        new java.util.TreeMap<>(rejected).values().forEach(all::addAll);
+        namespacedObjects.values().forEach(use ->
         {
-            if (!namespaces.containsKey(namespace))
+            if (!namespaces.containsKey(use.namespace()))
             {
-                all.add(object + ": metadata.namespace: namespace '" + namespace
+                all.add(use.describe() + ": metadata.namespace: namespace '" + use.namespace()
                     + "' has no Namespace object in the state");
             }
         });
@@ -182,8 +533,11 @@ public final class ClusterStateBuilder
         {
             throw new ClusterStateException(all);
         }
+        final List<String> allWarnings = new ArrayList<>(warnings);
+        new java.util.TreeMap<>(objectWarnings).values().forEach(allWarnings::addAll);
+        allWarnings.addAll(targetPortWarnings(services.values(), pods.values()));
         return new ClusterState(namespaces, nodes, pods, services, slices, policies,
-            List.copyOf(logging.values()), warnings);
+            List.copyOf(logging.values()), allWarnings);
     }
 
     private void addNamespace(final Ctx ctx, final Namespace ns)
@@ -316,6 +670,7 @@ public final class ClusterStateBuilder
             final PodRef ref = new PodRef(ctx.namespace, pod.getMetadata().getName());
             pods.put(ref, new PodInfo(ref, nullToEmpty(pod.getMetadata().getLabels()), nodeName,
                 List.copyOf(ips), ports, controller(pod.getMetadata().getOwnerReferences())));
+            ipClaims.put(ref, ++claimSequence);
         }
     }
 
@@ -508,6 +863,10 @@ public final class ClusterStateBuilder
         }
         final int before = errors.size();
         final NetworkPolicySpec spec = policy.getSpec() == null ? new NetworkPolicySpec() : policy.getSpec();
+        if (tooManyPeers(ctx, spec))
+        {
+            return;
+        }
         ctx.noUnknownFields("spec", spec.getAdditionalProperties());
         final LabelSelector podSelector = spec.getPodSelector() == null
             ? LabelSelector.EVERYTHING : ctx.selector("spec.podSelector", spec.getPodSelector());
@@ -555,6 +914,42 @@ public final class ClusterStateBuilder
             policies.put(ref, new NetworkPolicyInfo(ref, podSelector, ingressType, egressType, ingress, egress,
                 nullToEmpty(policy.getMetadata().getAnnotations())));
         }
+    }
+
+    private boolean tooManyPeers(final Ctx ctx, final NetworkPolicySpec spec)
+    {
+        int total = 0;
+        int largest = -1;
+        String largestField = "spec";
+        final List<NetworkPolicyIngressRule> in = nullToEmpty(spec.getIngress());
+        for (int i = 0; i < in.size(); i++)
+        {
+            final int n = in.get(i) == null ? 0 : nullToEmpty(in.get(i).getFrom()).size();
+            total += n;
+            if (n > largest)
+            {
+                largest = n;
+                largestField = "spec.ingress[" + i + "].from";
+            }
+        }
+        final List<NetworkPolicyEgressRule> out = nullToEmpty(spec.getEgress());
+        for (int i = 0; i < out.size(); i++)
+        {
+            final int n = out.get(i) == null ? 0 : nullToEmpty(out.get(i).getTo()).size();
+            total += n;
+            if (n > largest)
+            {
+                largest = n;
+                largestField = "spec.egress[" + i + "].to";
+            }
+        }
+        if (total > limits.maxPolicyPeers())
+        {
+            ctx.error(largestField, "the policy has " + total + " peers in its rules (" + largest + " here), more than "
+                + "the limit of " + limits.maxPolicyPeers() + " per policy; the policy is refused");
+            return true;
+        }
+        return false;
     }
 
     private List<NetworkPolicyInfo.Peer> peers(final Ctx ctx, final String field, final List<NetworkPolicyPeer> peers)
@@ -730,6 +1125,11 @@ public final class ClusterStateBuilder
             && HAS_LETTER.matcher(name).matches() && !name.contains("--");
     }
 
+    /** A namespaced object's claim on its namespace: checked when the state is built. */
+    private record NamespaceUse(String describe, String namespace)
+    {
+    }
+
     /** Per-object error context: names the object in every message. */
     private final class Ctx
     {
@@ -737,9 +1137,11 @@ public final class ClusterStateBuilder
         private final String namespace;
         private final String ref;
         private final String origin;
+        private final ObjectKey key;
 
         Ctx(final HasMetadata object, final String origin)
         {
+            this.key = ObjectKey.of(object);
             this.kind = object.getKind() == null ? object.getClass().getSimpleName() : object.getKind();
             final ObjectMeta meta = object.getMetadata();
             this.namespace = meta == null || meta.getNamespace() == null || meta.getNamespace().isEmpty()
@@ -766,7 +1168,7 @@ public final class ClusterStateBuilder
                 error("metadata.namespace", "is required in a cluster state");
                 return false;
             }
-            namespacedObjects.put(describe(), namespace);
+            namespacedObjects.put(key, new NamespaceUse(describe(), namespace));
             return true;
         }
 

@@ -35,6 +35,31 @@ public final class ClusterStateLoader
      */
     public ClusterState load(final Path file) throws ClusterStateException
     {
+        return parse(read(file), file.getFileName().toString());
+    }
+
+    /**
+     * Read a state file's objects without validating them (the agent's offline mode feeds them to its control loop,
+     * which rejects invalid ones one at a time).
+     *
+     * @param file a state file.
+     * @return its objects, in file order.
+     * @throws ClusterStateException when the file cannot be read or a document is not a Kubernetes object.
+     */
+    public List<HasMetadata> readObjects(final Path file) throws ClusterStateException
+    {
+        final List<HasMetadata> objects = new ArrayList<>();
+        final ClusterStateBuilder errors = new ClusterStateBuilder();
+        collect(read(file), file.getFileName().toString(), errors, (object, origin) -> objects.add(object));
+        if (!errors.errors().isEmpty())
+        {
+            throw new ClusterStateException(errors.errors());
+        }
+        return objects;
+    }
+
+    private static String read(final Path file) throws ClusterStateException
+    {
         final String text;
         try
         {
@@ -44,7 +69,7 @@ public final class ClusterStateLoader
         {
             throw new ClusterStateException(List.of(file + ": cannot read: " + ex.getMessage()));
         }
-        return parse(text, file.getFileName().toString());
+        return text;
     }
 
     /**
@@ -54,6 +79,14 @@ public final class ClusterStateLoader
      * @throws ClusterStateException listing every problem.
      */
     public ClusterState parse(final String yaml, final String sourceName) throws ClusterStateException
+    {
+        final ClusterStateBuilder builder = new ClusterStateBuilder();
+        collect(yaml, sourceName, builder, builder::add);
+        return builder.build();
+    }
+
+    private void collect(final String yaml, final String sourceName, final ClusterStateBuilder builder,
+        final java.util.function.BiConsumer<HasMetadata, String> sink) throws ClusterStateException
     {
         final List<Object> documents = new ArrayList<>();
         try
@@ -65,7 +98,6 @@ public final class ClusterStateLoader
         {
             throw new ClusterStateException(List.of(sourceName + ": not valid YAML: " + ex.getMessage()));
         }
-        final ClusterStateBuilder builder = new ClusterStateBuilder();
         for (int i = 0; i < documents.size(); i++)
         {
             final Object document = documents.get(i);
@@ -94,19 +126,18 @@ public final class ClusterStateLoader
                 final List<HasMetadata> items = list.getItems();
                 for (int j = 0; j < items.size(); j++)
                 {
-                    builder.add(items.get(j), origin + " items[" + j + "]");
+                    sink.accept(items.get(j), origin + " items[" + j + "]");
                 }
             }
             else if (resource instanceof HasMetadata object)
             {
-                builder.add(object, origin);
+                sink.accept(object, origin);
             }
             else
             {
                 builder.reportError(origin + ": " + describe(map) + ": kind: unsupported kind '" + map.get("kind") + "'");
             }
         }
-        return builder.build();
     }
 
     private static String describe(final Map<?, ?> document)
