@@ -169,12 +169,12 @@ class XskForwarderTest
     void fiftyStartStopCyclesLeakNoFileDescriptorAndLeaveNoProgram() throws IOException
     {
         cycle(0);
-        final long fds = openFds();
+        final java.util.Set<String> fds = OpenKernelObjects.snapshot();
         for (int i = 1; i <= 50; i++)
         {
             cycle(i);
         }
-        assertEquals(fds, openFds(), "open file descriptors after 50 cycles");
+        assertEquals(java.util.Set.of(), OpenKernelObjects.leaked(fds, OpenKernelObjects.snapshot()), "open file descriptors after 50 cycles");
         for (final String dev : new String[] {"a0", "a1"})
         {
             final String link = topology.dut.ip("-d", "link", "show", "dev", dev);
@@ -206,13 +206,6 @@ class XskForwarderTest
         }
     }
 
-    private static long openFds() throws IOException
-    {
-        try (var stream = Files.list(Path.of("/proc/self/fd")))
-        {
-            return stream.count();
-        }
-    }
 
     /** Waits (deadline 20 s) until the worker has received nothing new for 200 ms: the sender's burst is over. */
     private static void awaitQuiet(final XskWorkerAgent worker)

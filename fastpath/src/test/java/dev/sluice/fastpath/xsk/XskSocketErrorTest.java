@@ -62,12 +62,12 @@ class XskSocketErrorTest
     @Test
     void forcedZeroCopyOnVethFailsWithEopnotsuppAndAutoFallsBackToCopy() throws IOException
     {
-        final long fds = openFds();
+        final java.util.Set<String> fds = OpenKernelObjects.snapshot();
         final NativeCallException e = assertThrows(NativeCallException.class, () -> netns.call(() ->
             XskSocket.open(umem, "xa", 0, XskConfig.defaults().withMode(XskBindMode.ZERO_COPY))));
         assertEquals(Errno.EOPNOTSUPP, e.errno());
         assertTrue(e.getMessage().contains("has no AF_XDP zero-copy"), e.getMessage());
-        assertEquals(fds, openFds(), "the failed socket was closed");
+        assertEquals(java.util.Set.of(), OpenKernelObjects.leaked(fds, OpenKernelObjects.snapshot()), "the failed socket was closed");
         assertEquals(0, umem.openSockets());
 
         try (XskSocket socket = netns.call(() -> XskSocket.open(umem, "xa", 0, XskConfig.defaults())))
@@ -113,21 +113,14 @@ class XskSocketErrorTest
         {
             foreign.configure(XdpPortConfig.pod());
             netns.call(() -> foreign.attach("xa"));
-            final long fds = openFds();
+            final java.util.Set<String> fds = OpenKernelObjects.snapshot();
             final XdpAlreadyAttachedException e = assertThrows(XdpAlreadyAttachedException.class,
                 () -> netns.call(() -> Port.open(0, "xa", 0, umem, XskConfig.defaults(), XdpPortConfig.pod())));
             assertTrue(e.getMessage().contains("xa"), e.getMessage());
-            assertEquals(fds, openFds(), "program and socket of the failed port closed");
+            assertEquals(java.util.Set.of(), OpenKernelObjects.leaked(fds, OpenKernelObjects.snapshot()), "program and socket of the failed port closed");
             assertEquals(0, umem.openSockets());
             netns.run(foreign::close);
         }
     }
 
-    private static long openFds() throws IOException
-    {
-        try (var stream = Files.list(Path.of("/proc/self/fd")))
-        {
-            return stream.count();
-        }
-    }
 }
