@@ -179,6 +179,7 @@ public final class ControlAgent implements Agent
             publish();
             work++;
         }
+        work += sink.doWork();
         work += completeInstalls();
         return work;
     }
@@ -285,13 +286,16 @@ public final class ControlAgent implements Agent
             final PendingInstall done = pendingInstalls.pollFirst();
             for (final long receivedNs : done.receivedNs())
             {
-                applyLatency.recordValue(Math.min(HIGHEST_TRACKABLE_NS, Math.max(0, nowNs - receivedNs)));
+                final long latencyNs = Math.min(HIGHEST_TRACKABLE_NS, Math.max(0, nowNs - receivedNs));
+                applyLatency.recordValue(latencyNs);
+                metrics.onApplied(latencyNs);
             }
             work++;
         }
         if (!ready && firstGeneration != 0 && installed >= firstGeneration)
         {
             ready = true;
+            metrics.onReady(installed);
             LOG.log(System.Logger.Level.INFO, "ready: generation " + installed + " installed in every worker");
         }
         return work;
