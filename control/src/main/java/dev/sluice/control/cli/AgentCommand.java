@@ -82,7 +82,8 @@ public final class AgentCommand implements Callable<Integer>
     List<Integer> cpus = List.of();
 
     @Option(names = "--tick-ms", defaultValue = "50", paramLabel = "MS",
-        description = "How long informer events are collected into one snapshot. Default: ${DEFAULT-VALUE}.")
+        description = "Shortest interval between two snapshots: a change after a quiet tick is built at once, "
+            + "changes during a tick are collected into the next one. Default: ${DEFAULT-VALUE}.")
     long tickMs;
 
     @Option(names = "--max-policy-peers", defaultValue = "1000", paramLabel = "N",
