@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param uplink         the uplink interface, or {@code null} when not given.
  * @param workers        the number of fast-path workers, at least 1.
  * @param cpus           the CPUs to pin the workers to (empty: unpinned).
- * @param tickNs         how long the control loop collects informer events into one snapshot.
+ * @param tickNs         the shortest interval between two snapshots: a change after a quiet tick is built at once,
+ *                       changes during a tick are collected into the next snapshot.
  * @param maxPolicyPeers the most peers one NetworkPolicy may have before it is rejected.
  */
 public record AgentConfig(String nodeName, String uplink, int workers, List<Integer> cpus, long tickNs,

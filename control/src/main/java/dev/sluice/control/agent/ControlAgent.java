@@ -26,9 +26,11 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 
 /**
  * The control loop: the one thread that owns the cluster model. Informer threads only {@link #offer} events into a
- * bounded queue; each duty cycle drains it into a {@link ClusterStateBuilder}, and once the oldest pending change
- * is a tick old ({@link AgentConfig#tickNs()}), builds one snapshot of everything valid, gives it the next
- * generation and hands it to the {@link TableSink}. Then it watches {@link TableSink#installedGeneration()} to
+ * bounded queue; each duty cycle drains it into a {@link ClusterStateBuilder} and, when the model changed and the
+ * last snapshot is at least a tick old ({@link AgentConfig#tickNs()}), builds one snapshot of everything valid,
+ * gives it the next generation and hands it to the {@link TableSink}. So a change after a quiet tick is built at
+ * once (its latency carries no batching delay), and the changes that arrive while a snapshot is younger than a tick
+ * are collected into the next one: at most one snapshot per tick however fast events come. Then it watches {@link TableSink#installedGeneration()} to
  * record the apply latency of every event (informer receive time to installed in every worker).
  * <p>
  * Nothing is built before the informers report their initial lists complete; then the control loop re-reads every
@@ -68,7 +70,7 @@ public final class ControlAgent implements Agent
     private volatile ClusterState lastState;
     private volatile BuildResult lastResult;
     private long firstGeneration;
-    private long batchStartNs;
+    private long lastPublishNs;
     private boolean dirty;
 
     /**
@@ -174,11 +176,13 @@ public final class ControlAgent implements Agent
         {
             work += relistAll(nowNs);
         }
-        if (synced && (generation == 0 || (dirty && nowNs - batchStartNs >= tickNs)))
+        if (synced && (generation == 0 || (dirty && nowNs - lastPublishNs >= tickNs)))
         {
+            lastPublishNs = nowNs;
             publish();
             work++;
         }
+        work += sink.doWork();
         work += completeInstalls();
         return work;
     }
@@ -238,10 +242,6 @@ public final class ControlAgent implements Agent
 
     private void noteChange(final long receivedNs)
     {
-        if (!dirty || receivedNs < batchStartNs)
-        {
-            batchStartNs = receivedNs;
-        }
         dirty = true;
         pendingReceivedNs.addLong(receivedNs);
     }
@@ -285,13 +285,16 @@ public final class ControlAgent implements Agent
             final PendingInstall done = pendingInstalls.pollFirst();
             for (final long receivedNs : done.receivedNs())
             {
-                applyLatency.recordValue(Math.min(HIGHEST_TRACKABLE_NS, Math.max(0, nowNs - receivedNs)));
+                final long latencyNs = Math.min(HIGHEST_TRACKABLE_NS, Math.max(0, nowNs - receivedNs));
+                applyLatency.recordValue(latencyNs);
+                metrics.onApplied(latencyNs);
             }
             work++;
         }
         if (!ready && firstGeneration != 0 && installed >= firstGeneration)
         {
             ready = true;
+            metrics.onReady(installed);
             LOG.log(System.Logger.Level.INFO, "ready: generation " + installed + " installed in every worker");
         }
         return work;

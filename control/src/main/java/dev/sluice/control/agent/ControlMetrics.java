@@ -39,4 +39,22 @@ public interface ControlMetrics
     default void onEventDropped()
     {
     }
+
+    /**
+     * One informer event's change is installed in every worker.
+     *
+     * @param latencyNs from the event's receive time to the moment the control loop saw it installed everywhere.
+     */
+    default void onApplied(final long latencyNs)
+    {
+    }
+
+    /**
+     * The first snapshot after the informers synced is installed in every worker (called once).
+     *
+     * @param generation the generation installed everywhere.
+     */
+    default void onReady(final long generation)
+    {
+    }
 }

@@ -32,6 +32,17 @@ public interface TableSink extends AutoCloseable
     long installedGeneration();
 
     /**
+     * Called on the control thread every duty cycle: a sink that could not hand a snapshot to a worker at once
+     * (its queue was full) retries here, and reclaims generations no worker reads; the default does nothing.
+     *
+     * @return work done (drives the control loop's idle strategy).
+     */
+    default int doWork()
+    {
+        return 0;
+    }
+
+    /**
      * Release the sink's resources (not the workers'); the default does nothing.
      */
     @Override

@@ -1,6 +1,7 @@
 package dev.sluice.control.cli;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -9,9 +10,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.control.agent.AgentConfig;
-import dev.sluice.control.agent.ControlMetrics;
+import dev.sluice.control.agent.AgentProcess;
+import dev.sluice.control.agent.EndpointPorts;
 import dev.sluice.control.agent.LoggingTableSink;
 import dev.sluice.control.agent.NodeAgent;
+import dev.sluice.control.agent.TablePublisher;
+import dev.sluice.control.agent.TableSink;
 import dev.sluice.control.agent.TableSinkFactory;
 import dev.sluice.control.model.ClusterStateException;
 import dev.sluice.control.model.ClusterStateLoader;
@@ -25,9 +29,12 @@ import picocli.CommandLine.Option;
 /**
  * {@code sluice agent}: runs one node's control plane. Online (the default) it watches the API server (in-cluster
  * service account, or {@code --kubeconfig}); with {@code --state FILE} it runs offline on a state file. Every
- * snapshot goes to the {@link dev.sluice.control.agent.TableSink} made by {@link #sinkFactory} (until the fast path
- * workers are wired in: a sink that logs each install). SIGTERM (or Ctrl-C) stops it cleanly: informers first,
- * then the control thread, then the sink.
+ * snapshot is compiled and published to the workers by the {@link TableSink} made by {@link #sinkFactory} (a
+ * {@link TablePublisher}; its workers are table-only until AF_XDP workers run the pipeline, and attaching AF_XDP
+ * ports to pods comes with the CNI). The process ({@link AgentProcess}) also runs the policy action logger
+ * ({@code --log-file}, {@code --log-stdout}), the flow stream and the HTTP endpoint ({@code --http-port}).
+ * SIGTERM (or Ctrl-C) stops it cleanly: informers first, then the control thread, the workers, the visibility
+ * thread and the endpoint.
  */
 @Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Run the node agent: informers -> one control thread -> table snapshots published to the workers.",
@@ -36,8 +43,17 @@ import picocli.CommandLine.Option;
         "2:bad arguments" })
 public final class AgentCommand implements Callable<Integer>
 {
-    /** Makes the table sink; the lead wires the fast-path workers in here. */
-    static TableSinkFactory sinkFactory = LoggingTableSink.FACTORY;
+    /** The longest an idle table-only worker parks: bounds the delay before it sees new tables. */
+    static final long WORKER_MAX_PARK_NS = 1_000_000L;
+
+    /**
+     * Makes the table sink: a {@link TablePublisher} with table-only workers (AF_XDP workers running the pipeline
+     * replace them once the pipeline and the CNI's pod ports are wired in).
+     */
+    static TableSinkFactory sinkFactory =
+        config -> TablePublisher.withTableOnlyWorkers(config, EndpointPorts.NONE, WORKER_MAX_PARK_NS);
+
+    private static final System.Logger LOG = System.getLogger("dev.sluice.control.cli");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -66,19 +82,48 @@ public final class AgentCommand implements Callable<Integer>
     List<Integer> cpus = List.of();
 
     @Option(names = "--tick-ms", defaultValue = "50", paramLabel = "MS",
-        description = "How long informer events are collected into one snapshot. Default: ${DEFAULT-VALUE}.")
+        description = "Shortest interval between two snapshots: a change after a quiet tick is built at once, "
+            + "changes during a tick are collected into the next one. Default: ${DEFAULT-VALUE}.")
     long tickMs;
 
     @Option(names = "--max-policy-peers", defaultValue = "1000", paramLabel = "N",
         description = "A NetworkPolicy with more peers is rejected. Default: ${DEFAULT-VALUE}.")
     int maxPolicyPeers;
 
+    @Option(names = "--http-port", defaultValue = "9965", paramLabel = "PORT",
+        description = "Port of the HTTP endpoint (/metrics /healthz /readyz /status /flows); 0 = ephemeral. "
+            + "Default: ${DEFAULT-VALUE}.")
+    int httpPort;
+
+    @Option(names = "--http-address", defaultValue = "0.0.0.0", paramLabel = "ADDR",
+        description = "Address the HTTP endpoint binds. Default: ${DEFAULT-VALUE}.")
+    String httpAddress;
+
+    @Option(names = "--log-file", defaultValue = "/var/log/network/policy_action.log", paramLabel = "FILE",
+        description = "The policy action log (JSON lines, size-rotated). Default: ${DEFAULT-VALUE}.")
+    Path logFile;
+
+    @Option(names = "--log-stdout", description = "Also write policy action records to stdout.")
+    boolean logStdout;
+
+    @Option(names = "--no-dataplane",
+        description = "Attach no AF_XDP sockets: run table-only workers (the publish path is real, no packets).")
+    boolean noDataplane;
+
     @Option(names = "--exit-when-ready", hidden = true,
         description = "Exit once the first snapshot is installed (smoke tests).")
     boolean exitWhenReady;
 
-    @Override
-    public Integer call() throws Exception
+    /**
+     * Start the agent process as the options say (not waiting for readiness).
+     *
+     * @return the running process; the caller closes it.
+     * @throws CommandLine.ParameterException when an option is invalid.
+     * @throws ClusterStateException          when the state file cannot be read.
+     * @throws IOException                    when the API client, the log file or the endpoint cannot be set up.
+     * @throws InterruptedException           when interrupted while starting.
+     */
+    public AgentProcess launch() throws ClusterStateException, IOException, InterruptedException
     {
         final AgentConfig config;
         try
@@ -90,23 +135,17 @@ public final class AgentCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(spec.commandLine(), ex.getMessage());
         }
-        final KubernetesClient client;
-        final NodeAgent agent;
-        if (state != null)
+        if (uplink != null && !noDataplane)
         {
-            client = null;
-            try
-            {
-                agent = NodeAgent.offline(new ClusterStateLoader().readObjects(state), config,
-                    sinkFactory.create(config), ControlMetrics.NONE);
-            }
-            catch (final ClusterStateException ex)
-            {
-                spec.commandLine().getErr().println(ex.getMessage());
-                return 1;
-            }
+            // the pipeline workers on AF_XDP and the pod ports (CNI) are separate issues; until they land the
+            // workers only run the table hand-off
+            LOG.log(System.Logger.Level.WARNING, "uplink " + uplink + ": AF_XDP workers are not wired into the "
+                + "agent yet (pipeline and CNI issues); running " + workers + " table-only worker(s)");
         }
-        else
+        final List<io.fabric8.kubernetes.api.model.HasMetadata> objects =
+            state == null ? null : new ClusterStateLoader().readObjects(state);
+        final KubernetesClient client;
+        if (state == null)
         {
             try
             {
@@ -114,36 +153,72 @@ public final class AgentCommand implements Callable<Integer>
                     ? Config.autoConfigure(null) : Config.fromKubeconfig(Files.readString(kubeconfig));
                 client = new KubernetesClientBuilder().withConfig(kube).build();
             }
-            catch (final IOException | RuntimeException ex)
+            catch (final RuntimeException ex)
             {
-                spec.commandLine().getErr().println("cannot configure the API server client: " + ex.getMessage());
-                return 1;
+                throw new IOException("cannot configure the API server client: " + ex.getMessage(), ex);
             }
-            agent = NodeAgent.online(client, config, sinkFactory.create(config), ControlMetrics.NONE);
         }
-        final CountDownLatch stopped = new CountDownLatch(1);
-        final Thread hook = new Thread(() ->
+        else
         {
-            agent.close();
+            client = null;
+        }
+        final AgentProcess.Options options = new AgentProcess.Options(config, logFile,
+            logStdout ? System.out : null, new InetSocketAddress(httpAddress, httpPort));
+        final TableSink sink = sinkFactory.create(config);
+        try
+        {
+            final AgentProcess process = AgentProcess.start(options, sink, metrics -> objects != null
+                ? NodeAgent.offline(objects, config, sink, metrics)
+                : NodeAgent.online(client, config, sink, metrics));
+            if (client != null)
+            {
+                process.closeAlso(client);
+            }
+            return process;
+        }
+        catch (final IOException | InterruptedException | RuntimeException ex)
+        {
             if (client != null)
             {
                 client.close();
             }
+            throw ex;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final AgentProcess process;
+        try
+        {
+            process = launch();
+        }
+        catch (final ClusterStateException | IOException ex)
+        {
+            spec.commandLine().getErr().println(ex.getMessage());
+            return 1;
+        }
+        final CountDownLatch stopped = new CountDownLatch(1);
+        final Thread hook = new Thread(() ->
+        {
+            process.close();
             stopped.countDown();
         }, "sluice-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        agent.start();
         final var out = spec.commandLine().getOut();
-        out.println("sluice agent on node " + config.nodeName() + (state == null ? "" : " (offline: " + state + ")")
-            + ", " + config.workers() + " worker(s)" + (uplink == null ? "" : ", uplink " + uplink));
+        out.println("sluice agent on node " + node + (state == null ? "" : " (offline: " + state + ")")
+            + ", " + workers + " worker(s)" + (uplink == null ? "" : ", uplink " + uplink)
+            + (process.httpPort() < 0 ? "" : ", HTTP on port " + process.httpPort()));
         out.flush();
+        final NodeAgent agent = process.agent();
         while (!agent.ready() && stopped.getCount() > 0)
         {
             stopped.await(50, TimeUnit.MILLISECONDS);
         }
         if (agent.ready())
         {
-            out.println("ready: " + LoggingTableSink.describe(config.nodeName(), agent.lastState(),
+            out.println("ready: " + LoggingTableSink.describe(node, agent.lastState(),
                 agent.control().generation()));
             out.flush();
         }
