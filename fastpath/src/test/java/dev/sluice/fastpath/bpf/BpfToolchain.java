@@ -9,10 +9,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import dev.sluice.testkit.ExternalTools;
 
-/** Test helper: class-path resources to files, and clang (the same compiler the build uses for the program). */
+/**
+ * Test helper: class-path resources to files, clang (the same compiler the build uses for the program), and C ABI
+ * probes (a host program that prints {@code name value} lines for the ABI tests to compare with the Java side).
+ */
 public final class BpfToolchain
 {
     /** Debian keeps asm/types.h here; {@code -target bpf} does not search it by default. */
@@ -82,5 +87,47 @@ public final class BpfToolchain
         {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Compiles a C ABI probe from the class path with {@code clang -Wall -Werror}, runs it (with
+     * {@link ExternalTools#run}'s deadline) and parses its output: one {@code name value} per line, split at the
+     * last space so a name may contain spaces (an expression) but a value may not.
+     *
+     * @param directory scratch directory for the sources, headers and the binary.
+     * @param source absolute resource name of the probe's C source.
+     * @param headers absolute resource names of headers it includes with quotes; they are extracted beside it and
+     *                that directory is passed with {@code -I}.
+     * @return each name mapped to the value the probe printed, sorted by name.
+     */
+    public static Map<String, String> runProbe(final Path directory, final String source, final String... headers)
+    {
+        for (final String header : headers)
+        {
+            extract(header, directory);
+        }
+        final Path file = extract(source, directory);
+        final String name = file.getFileName().toString();
+        final Path probe = directory.resolve(name.endsWith(".c") ? name.substring(0, name.length() - 2) : name);
+        clang("-Wall", "-Werror", "-I" + directory, "-o", probe.toString(), file.toString());
+        final ExternalTools.Result result = ExternalTools.run(List.of(probe.toString()), null);
+        assertEquals(0, result.exitCode(), () -> probe + " exited with " + result.exitCode() + "\n" + result.stderr());
+        final Map<String, String> values = new TreeMap<>();
+        for (final String line : result.stdout().split("\n"))
+        {
+            final int space = line.lastIndexOf(' ');
+            if (space <= 0 || space == line.length() - 1)
+            {
+                throw new IllegalStateException(source + " printed a line that is not 'name value': '" + line + "'");
+            }
+            final String key = line.substring(0, space);
+            final String previous = values.put(key, line.substring(space + 1));
+            if (previous != null)
+            {
+                throw new IllegalStateException(source + " printed " + key + " twice: " + previous + " and " +
+                    values.get(key));
+            }
+        }
+        return values;
     }
 }

@@ -8,9 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.sluice.fastpath.sys.Errno;
 import dev.sluice.fastpath.sys.Libc;
-import dev.sluice.testkit.ExternalTools;
 import dev.sluice.testkit.KernelTest;
 
 /**
@@ -29,22 +26,12 @@ import dev.sluice.testkit.KernelTest;
  */
 class XdpAbiTest
 {
-    private static final Map<String, String> C = new TreeMap<>();
+    private static Map<String, String> C;
 
     @BeforeAll
     static void runProbe(@TempDir final Path dir)
     {
-        BpfToolchain.extract("/bpf/sluice_xdp.h", dir);
-        final Path source = BpfToolchain.extract("/dev/sluice/fastpath/bpf/abi_probe.c", dir);
-        final Path probe = dir.resolve("abi_probe");
-        BpfToolchain.clang("-Wall", "-Werror", "-I" + dir, "-o", probe.toString(), source.toString());
-        final ExternalTools.Result result = ExternalTools.run(List.of(probe.toString()), null);
-        assertEquals(0, result.exitCode(), result.stderr());
-        for (final String line : result.stdout().split("\n"))
-        {
-            final int space = line.indexOf(' ');
-            C.put(line.substring(0, space), line.substring(space + 1));
-        }
+        C = BpfToolchain.runProbe(dir, "/dev/sluice/fastpath/bpf/abi_probe.c", "/bpf/sluice_xdp.h");
     }
 
     @Test

@@ -2,19 +2,13 @@ package dev.sluice.fastpath.tunnel;
 
 import static dev.sluice.fastpath.tunnel.NetlinkDescriptor.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
+import dev.sluice.fastpath.bpf.BpfToolchain;
 import dev.sluice.fastpath.sys.Errno;
 import dev.sluice.fastpath.sys.NetlinkSocket;
-import dev.sluice.testkit.ExternalTools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,29 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NetlinkAbiTest
 {
-    private static final Map<String, String> C = new TreeMap<>();
+    private static Map<String, String> C;
 
     @BeforeAll
-    static void runProbe(@TempDir final Path dir) throws IOException
+    static void runProbe(@TempDir final Path dir)
     {
-        ExternalTools.requireCommand("clang", "clang");
-        final Path source = dir.resolve("netlink_probe.c");
-        try (InputStream in = NetlinkAbiTest.class.getResourceAsStream("netlink_probe.c"))
-        {
-            assertNotNull(in, "probe source on the test class path");
-            Files.write(source, in.readAllBytes());
-        }
-        final Path probe = dir.resolve("netlink_probe");
-        final ExternalTools.Result compiled = ExternalTools.run(List.of("clang", "-Wall", "-Werror", "-o",
-            probe.toString(), source.toString()), null);
-        assertEquals(0, compiled.exitCode(), compiled.stderr());
-        final ExternalTools.Result result = ExternalTools.run(List.of(probe.toString()), null);
-        assertEquals(0, result.exitCode(), result.stderr());
-        for (final String line : result.stdout().split("\n"))
-        {
-            final int space = line.lastIndexOf(' ');
-            C.put(line.substring(0, space), line.substring(space + 1));
-        }
+        C = BpfToolchain.runProbe(dir, "/dev/sluice/fastpath/tunnel/netlink_probe.c");
     }
 
     private static void assertC(final String name, final int javaValue)

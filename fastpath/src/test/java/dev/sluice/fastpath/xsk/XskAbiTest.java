@@ -3,9 +3,7 @@ package dev.sluice.fastpath.xsk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,7 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.sluice.fastpath.bpf.BpfToolchain;
 import dev.sluice.fastpath.sys.Libc;
-import dev.sluice.testkit.ExternalTools;
 
 /**
  * Holds {@link XskDescriptor} equal to the installed {@code linux/if_xdp.h}: a C probe compiled against it prints
@@ -21,21 +18,12 @@ import dev.sluice.testkit.ExternalTools;
  */
 class XskAbiTest
 {
-    private static final Map<String, String> C = new TreeMap<>();
+    private static Map<String, String> C;
 
     @BeforeAll
     static void runProbe(@TempDir final Path dir)
     {
-        final Path source = BpfToolchain.extract("/dev/sluice/fastpath/xsk/xsk_abi_probe.c", dir);
-        final Path probe = dir.resolve("xsk_abi_probe");
-        BpfToolchain.clang("-Wall", "-Werror", "-o", probe.toString(), source.toString());
-        final ExternalTools.Result result = ExternalTools.run(List.of(probe.toString()), null);
-        assertEquals(0, result.exitCode(), result.stderr());
-        for (final String line : result.stdout().split("\n"))
-        {
-            final int space = line.indexOf(' ');
-            C.put(line.substring(0, space), line.substring(space + 1));
-        }
+        C = BpfToolchain.runProbe(dir, "/dev/sluice/fastpath/xsk/xsk_abi_probe.c");
     }
 
     @Test
