@@ -47,6 +47,7 @@ import java.lang.invoke.MethodHandle;
 
 import dev.sluice.fastpath.packet.IpProtocol;
 import dev.sluice.fastpath.status.Counters;
+import dev.sluice.wire.Hashing;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -732,24 +733,12 @@ public final class ConntrackTable implements AutoCloseable
     {
         final long a = endpointHash(srcHi, srcLo, srcPort);
         final long b = endpointHash(dstHi, dstLo, dstPort);
-        return (int)mix(a + b + protocol * K_PROTO + hashSeed) & mask;
+        return (int)Hashing.mix64(a + b + protocol * K_PROTO + hashSeed) & mask;
     }
 
     private static long endpointHash(final long hi, final long lo, final int port)
     {
-        return mix(lo * K_LO + hi * K_HI + port * K_PORT);
-    }
-
-    /** MurmurHash3 fmix64 finaliser. */
-    private static long mix(final long value)
-    {
-        long h = value;
-        h ^= h >>> 33;
-        h *= 0xFF51_AFD7_ED55_8CCDL;
-        h ^= h >>> 33;
-        h *= 0xC4CE_B9FE_1A85_EC53L;
-        h ^= h >>> 33;
-        return h;
+        return Hashing.mix64(lo * K_LO + hi * K_HI + port * K_PORT);
     }
 
     private long probe(

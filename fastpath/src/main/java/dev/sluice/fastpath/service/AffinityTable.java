@@ -1,5 +1,7 @@
 package dev.sluice.fastpath.service;
 
+import dev.sluice.wire.Hashing;
+
 /**
  * sessionAffinity ClientIP: which backend a client was last sent to, per service port. Keyed (affinity id, client
  * 128-bit address), valued (backend index, last used ns, timeout ns). Open addressing with linear probing over
@@ -205,6 +207,6 @@ public final class AffinityTable
 
     private int slot(final int key, final long clientHi, final long clientLo)
     {
-        return (int)Maglev.mix(clientLo ^ Long.rotateLeft(clientHi, 17) ^ ((long)key << 40)) & mask;
+        return (int)Hashing.mix64(clientLo ^ Long.rotateLeft(clientHi, 17) ^ ((long)key << 40)) & mask;
     }
 }

@@ -1,5 +1,7 @@
 package dev.sluice.fastpath.service;
 
+import dev.sluice.wire.Hashing;
+
 /**
  * Maglev consistent hashing (Eisenbud et al., "Maglev: A Fast and Reliable Software Network Load Balancer",
  * NSDI 2016, section 3.4): a lookup table of prime size M in which every backend owns about M/N slots, built so that
@@ -120,8 +122,8 @@ public final class Maglev
         final int[] skips = new int[count];
         for (int b = 0; b < count; b++)
         {
-            position[b] = (int)Long.remainderUnsigned(mix(keys[b] ^ SEED_OFFSET), size);
-            skips[b] = (int)Long.remainderUnsigned(mix(keys[b] ^ SEED_SKIP), size - 1) + 1;
+            position[b] = (int)Long.remainderUnsigned(Hashing.mix64(keys[b] ^ SEED_OFFSET), size);
+            skips[b] = (int)Long.remainderUnsigned(Hashing.mix64(keys[b] ^ SEED_SKIP), size - 1) + 1;
         }
         java.util.Arrays.fill(out, outOffset, outOffset + size, empty);
         int filled = 0;
@@ -160,26 +162,9 @@ public final class Maglev
      */
     public static long backendKey(final long hi, final long lo, final int port)
     {
-        long h = mix(hi ^ SEED_KEY);
-        h = mix(h ^ lo);
-        return mix(h ^ (port & 0xFFFFL));
-    }
-
-    /**
-     * The 64-bit finaliser of MurmurHash3 (fmix64): every input bit affects every output bit.
-     *
-     * @param value the input.
-     * @return the mixed value.
-     */
-    public static long mix(final long value)
-    {
-        long h = value;
-        h ^= h >>> 33;
-        h *= 0xFF51_AFD7_ED55_8CCDL;
-        h ^= h >>> 33;
-        h *= 0xC4CE_B9FE_1A85_EC53L;
-        h ^= h >>> 33;
-        return h;
+        long h = Hashing.mix64(hi ^ SEED_KEY);
+        h = Hashing.mix64(h ^ lo);
+        return Hashing.mix64(h ^ (port & 0xFFFFL));
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.sluice.fastpath.service;
 
+import dev.sluice.wire.Hashing;
+
 /**
  * The service snapshot the fast path reads: frontends (ClusterIPs, ExternalIPs, LoadBalancer ingress IPs, NodePorts
  * on the node's addresses) to backend sets, Maglev tables and the reverse-NAT table. Immutable once built by
@@ -358,15 +360,15 @@ public final class ServiceTable
     public static long flowHash(final int protocol, final long srcHi, final long srcLo, final int srcPort,
         final long dstHi, final long dstLo, final int dstPort)
     {
-        long h = Maglev.mix(srcHi ^ 0x2545_F491_4F6C_DD1DL);
-        h = Maglev.mix(h ^ srcLo);
-        h = Maglev.mix(h ^ dstHi ^ Long.rotateLeft(dstLo, 29));
-        return Maglev.mix(h ^ ((long)protocol << 32 | (long)(srcPort & 0xFFFF) << 16 | (dstPort & 0xFFFF)) ^ dstLo);
+        long h = Hashing.mix64(srcHi ^ 0x2545_F491_4F6C_DD1DL);
+        h = Hashing.mix64(h ^ srcLo);
+        h = Hashing.mix64(h ^ dstHi ^ Long.rotateLeft(dstLo, 29));
+        return Hashing.mix64(h ^ ((long)protocol << 32 | (long)(srcPort & 0xFFFF) << 16 | (dstPort & 0xFFFF)) ^ dstLo);
     }
 
     private int hashSlot(final int meta, final long hi, final long lo)
     {
-        return (int)Maglev.mix(lo * 31 + hi ^ ((long)meta << 1)) & mask;
+        return (int)Hashing.mix64(lo * 31 + hi ^ ((long)meta << 1)) & mask;
     }
 
     private static int meta(final int protocol, final int port)

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import dev.sluice.fastpath.stage.PacketVector;
+import dev.sluice.wire.Hashing;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -64,7 +65,7 @@ class MaglevTest
         final int flows = 400_000;
         for (int k = 0; k < flows; k++)
         {
-            hits[m.backend(Maglev.mix(r.nextLong()))]++;
+            hits[m.backend(Hashing.mix64(r.nextLong()))]++;
         }
         final double expected = flows / (double)n;
         for (final int h : hits)
