@@ -1,10 +1,8 @@
 package dev.sluice.geneve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.management.ManagementFactory;
+import dev.sluice.testkit.Allocations;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -17,11 +15,6 @@ class GeneveAllocationTest
     @Test
     void encapAndDecapAllocateNothingPerPacket()
     {
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        assumeTrue(threads.isThreadAllocatedMemorySupported(), "thread allocation accounting unsupported");
-        threads.setThreadAllocatedMemoryEnabled(true);
-
         final TunnelPeerTable senderView = TestMesh.table();
         final OuterHeaderTemplate[] templates = {
             TestMesh.templateFromA(senderView, TestMesh.B).vni(5).build(),
@@ -36,16 +29,12 @@ class GeneveAllocationTest
             umem.putByte(HEADROOM + i, (byte)i);
         }
 
-        long checksum = run(encap, decap, templates, umem, innerLength, ITERATIONS);
-        final long threadId = Thread.currentThread().threadId();
-        final long before = threads.getThreadAllocatedBytes(threadId);
-        checksum += run(encap, decap, templates, umem, innerLength, ITERATIONS);
-        final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
+        final long[] checksum = new long[1];
+        final Runnable round = () -> checksum[0] += run(encap, decap, templates, umem, innerLength, ITERATIONS);
+        Allocations.assertAllocatesNothing("encap+decap", round, round, ITERATIONS, 0.01);
 
         // Two runs, each alternating VNI 5 and 6: every packet must have round-tripped.
-        assertEquals(2L * (ITERATIONS / 2) * (5 + 6), checksum, "every packet round-tripped");
-        final double perPacket = (double)allocated / ITERATIONS;
-        assertTrue(perPacket < 0.01, "allocated " + allocated + " bytes over " + ITERATIONS + " packets");
+        assertEquals(2L * (ITERATIONS / 2) * (5 + 6), checksum[0], "every packet round-tripped");
     }
 
     private static long run(

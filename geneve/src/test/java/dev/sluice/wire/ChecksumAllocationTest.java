@@ -3,14 +3,12 @@ package dev.sluice.wire;
 import static java.nio.ByteOrder.BIG_ENDIAN;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.function.LongSupplier;
 
+import dev.sluice.testkit.Allocations;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,21 +23,9 @@ class ChecksumAllocationTest
     private static final int WARM_UP_ROUNDS = 2;
     private static final long BOUND_BYTES = 4096;
 
-    private static com.sun.management.ThreadMXBean threads;
-
     private final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(1500));
     private final SctpChecksum sctp = new SctpChecksum(1500);
     private long sink;
-
-    @BeforeAll
-    static void measurable()
-    {
-        final java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "needs com.sun.management.ThreadMXBean");
-        threads = (com.sun.management.ThreadMXBean)bean;
-        assumeTrue(threads.isThreadAllocatedMemorySupported(), "thread allocated memory not supported");
-        threads.setThreadAllocatedMemoryEnabled(true);
-    }
 
     ChecksumAllocationTest()
     {
@@ -114,11 +100,10 @@ class ChecksumAllocationTest
         {
             sink += loop.getAsLong();
         }
-        final long before = threads.getCurrentThreadAllocatedBytes();
-        final long result = loop.getAsLong();
-        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-        sink += result;
-        assertNotEquals(0, result, "computed something");
+        final long[] result = new long[1];
+        final long allocated = Allocations.bytesAllocatedBy(() -> result[0] = loop.getAsLong());
+        sink += result[0];
+        assertNotEquals(0, result[0], "computed something");
         return allocated;
     }
 }

@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
-
 import dev.sluice.fastpath.packet.IpProtocol;
 import dev.sluice.fastpath.stage.PacketVector;
+import dev.sluice.testkit.Allocations;
 import org.junit.jupiter.api.Test;
 
 /** A million flows fit at 128 bytes a slot, and the packet-path operations allocate nothing. */
@@ -54,8 +53,6 @@ class ConntrackScaleTest
     @Test
     void trackingAllocatesNothing()
     {
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         try (ConntrackTable t = new ConntrackTable(ConntrackConfig.forEntries(MILLION)))
         {
             for (int round = 0; round < 5; round++)
@@ -63,11 +60,10 @@ class ConntrackScaleTest
                 cycle(t, 200_000, round * 1_000_000_000L);
             }
             t.clear();
-            final long before = threads.getCurrentThreadAllocatedBytes();
-            final long ops = cycle(t, MILLION, 10_000_000_000L);
-            final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-            assertTrue(ops >= 4L * MILLION);
-            assertTrue((double)allocated / ops < 0.01, allocated + " bytes over " + ops + " operations");
+            final long[] ops = new long[1];
+            final long allocated = Allocations.bytesAllocatedBy(() -> ops[0] = cycle(t, MILLION, 10_000_000_000L));
+            assertTrue(ops[0] >= 4L * MILLION);
+            assertTrue((double)allocated / ops[0] < 0.01, allocated + " bytes over " + ops[0] + " operations");
             assertFalse(t.size() > 0, "the cycle cleans up after itself");
         }
     }

@@ -3,9 +3,8 @@ package dev.sluice.fastpath.policy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
-
 import dev.sluice.fastpath.packet.IpProtocol;
+import dev.sluice.testkit.Allocations;
 import dev.sluice.wire.Lpm128;
 import org.junit.jupiter.api.Test;
 
@@ -55,19 +54,18 @@ class PolicyLookupAllocationTest
             hi[i] = i % 16 == 0 ? 0x2001_0002_0000_0000L | i : 0;
             lo[i] = i % 16 == 0 ? i : MAPPED | (i % 3 == 0 ? 0xC613_0100L : 0xC612_0000L) | (i % 1100);
         }
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        long sum = 0;
-        for (int warmUp = 0; warmUp < 5; warmUp++)
-        {
-            sum += run(ipCache, table, hi, lo);
-        }
-        final long before = threads.getCurrentThreadAllocatedBytes();
-        sum += run(ipCache, table, hi, lo);
-        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-        assertTrue(sum != 0);
-        final double perLookup = (double)allocated / LOOKUPS;
-        assertTrue(perLookup < 0.01, "allocated " + allocated + " bytes in " + LOOKUPS + " lookups");
+        final long[] sum = new long[1];
+        Allocations.assertAllocatesNothing("ipcache+policy lookups",
+            () ->
+            {
+                for (int warmUp = 0; warmUp < 5; warmUp++)
+                {
+                    sum[0] += run(ipCache, table, hi, lo);
+                }
+            },
+            () -> sum[0] += run(ipCache, table, hi, lo),
+            LOOKUPS, 0.01);
+        assertTrue(sum[0] != 0);
         assertEquals(3, table.checkIngress(1, 261, 0, MAPPED | 0xC612_0005L, IpProtocol.TCP, 8080));
         assertEquals(9, table.checkEgress(0, IpCache.WORLD, 0, 0, IpProtocol.ICMP, 0));
         assertEquals(PolicyVerdict.DENY, table.checkIngress(2, 300, 0, 0, IpProtocol.UDP, 1005));

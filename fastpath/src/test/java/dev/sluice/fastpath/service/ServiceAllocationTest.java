@@ -3,16 +3,14 @@ package dev.sluice.fastpath.service;
 import static dev.sluice.fastpath.service.TestPackets.v4;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.function.IntUnaryOperator;
 
 import dev.sluice.fastpath.packet.IpProtocol;
 import dev.sluice.fastpath.service.TestPackets.Tuple;
 import dev.sluice.fastpath.stage.PacketVector;
-import org.junit.jupiter.api.BeforeAll;
+import dev.sluice.testkit.Allocations;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,23 +25,11 @@ class ServiceAllocationTest
     private static final int WARM_UP_ROUNDS = 3;
     private static final long BOUND_BYTES = 8192;
 
-    private static com.sun.management.ThreadMXBean threads;
-
     private final ServiceTable table;
     private final PacketVector v;
     private final NatRewriter nat = new NatRewriter(2000);
     private final AffinityTable affinity = new AffinityTable(1 << 12);
     private final long frontendLo = v4(198, 18, 100, 10);
-
-    @BeforeAll
-    static void measurable()
-    {
-        final java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "needs com.sun.management.ThreadMXBean");
-        threads = (com.sun.management.ThreadMXBean)bean;
-        assumeTrue(threads.isThreadAllocatedMemorySupported(), "thread allocated memory not supported");
-        threads.setThreadAllocatedMemoryEnabled(true);
-    }
 
     ServiceAllocationTest()
     {
@@ -131,18 +117,18 @@ class ServiceAllocationTest
 
     private long allocatedBytes(final IntUnaryOperator op)
     {
-        final long id = Thread.currentThread().threadId();
-        long sink = 0;
-        final long before = threads.getThreadAllocatedBytes(id);
-        for (int k = 0; k < OPS; k++)
+        final long[] sink = new long[1];
+        final long allocated = Allocations.bytesAllocatedBy(() ->
         {
-            sink += op.applyAsInt(k);
-        }
-        final long after = threads.getThreadAllocatedBytes(id);
-        if (sink == 42)
+            for (int k = 0; k < OPS; k++)
+            {
+                sink[0] += op.applyAsInt(k);
+            }
+        });
+        if (sink[0] == 42)
         {
             System.out.print("");
         }
-        return after - before;
+        return allocated;
     }
 }

@@ -1,11 +1,10 @@
 package dev.sluice.fastpath.stage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.fastpath.status.Counters;
 import dev.sluice.fastpath.status.DropReason;
-import java.lang.management.ManagementFactory;
+import dev.sluice.testkit.Allocations;
 import java.util.HexFormat;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -101,36 +100,33 @@ class ParseStageAllocationTest
             assertEquals(frame.expected(), actual, () -> frame.name() + " parsed as " + actual);
         }
 
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
-            "thread allocation accounting is not available");
-
-        for (int n = 0; n < WARMUP_VECTORS; n++)
-        {
-            cycle(stage, vector, umem, lengths, n);
-        }
-        final long droppedBefore = stage.counters().getAcquire(ParseStage.COUNTER_DROPPED);
-        threads.getCurrentThreadAllocatedBytes();
-
-        long alive = 0;
-        final long before = threads.getCurrentThreadAllocatedBytes();
-        for (int n = 0; n < MEASURED_VECTORS; n++)
-        {
-            alive += cycle(stage, vector, umem, lengths, n);
-        }
-        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-
+        final long[] droppedBefore = new long[1];
+        final long[] alive = new long[1];
         final long packets = (long)MEASURED_VECTORS * VECTOR_SIZE;
-        final double perPacket = (double)allocated / packets;
-        assertTrue(perPacket < MAX_BYTES_PER_PACKET,
-            allocated + " bytes allocated over " + packets + " packets: " + perPacket + " bytes/packet");
+        Allocations.assertAllocatesNothing("parse",
+            () ->
+            {
+                for (int n = 0; n < WARMUP_VECTORS; n++)
+                {
+                    cycle(stage, vector, umem, lengths, n);
+                }
+                droppedBefore[0] = stage.counters().getAcquire(ParseStage.COUNTER_DROPPED);
+            },
+            () ->
+            {
+                for (int n = 0; n < MEASURED_VECTORS; n++)
+                {
+                    alive[0] += cycle(stage, vector, umem, lengths, n);
+                }
+            },
+            packets, MAX_BYTES_PER_PACKET);
+
         // The work was real: the malformed share of the mix was dropped, the rest parsed alive.
-        final long dropped = stage.counters().getAcquire(ParseStage.COUNTER_DROPPED) - droppedBefore;
+        final long dropped = stage.counters().getAcquire(ParseStage.COUNTER_DROPPED) - droppedBefore[0];
         // Vectors start at slots 0, 64, 128, 192, so every 4 vectors parse each slot once.
         final long rounds = (long)MEASURED_VECTORS * VECTOR_SIZE / SLOTS;
         assertEquals(rounds * droppedPerRound, dropped, "dropped packets");
-        assertEquals(packets - dropped, alive, "alive packets");
+        assertEquals(packets - dropped, alive[0], "alive packets");
     }
 
     private static int cycle(

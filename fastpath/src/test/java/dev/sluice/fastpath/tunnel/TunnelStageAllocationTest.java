@@ -1,14 +1,12 @@
 package dev.sluice.fastpath.tunnel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 
 import dev.sluice.fastpath.stage.PacketVector;
+import dev.sluice.testkit.Allocations;
 import dev.sluice.testkit.ExternalTools;
 import org.junit.jupiter.api.Test;
 
@@ -24,11 +22,6 @@ class TunnelStageAllocationTest
     @Test
     void decapAndEncapStagesAllocateNothingPerPacket()
     {
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        assumeTrue(threads.isThreadAllocatedMemorySupported(), "thread allocation accounting unsupported");
-        threads.setThreadAllocatedMemoryEnabled(true);
-
         final String opt = "sys.modules['scapy.contrib.geneve'].GeneveOptions(classid=0xFFF0,type=1,data=b'\\x00\\x00\\x01\\x00')";
         final String inner = "Ether(src='02:00:00:00:01:05',dst='02:00:00:00:00:07')/" +
             "IP(src='198.18.1.5',dst='198.18.0.7')/TCP(sport=40000,dport=8080)/Raw(b'x'*10)";
@@ -50,16 +43,12 @@ class TunnelStageAllocationTest
         final TunnelRig rx = new TunnelRig(VECTOR).load(geneve, TunnelRig.UPLINK);
         final TunnelRig tx = new TunnelRig(VECTOR).load(pods, TunnelRig.POD_PORT);
 
-        long work = run(rx, tx, VECTORS);
-        final long threadId = Thread.currentThread().threadId();
-        final long before = threads.getThreadAllocatedBytes(threadId);
-        work += run(rx, tx, VECTORS);
-        final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
+        final long[] work = new long[1];
+        final Runnable round = () -> work[0] += run(rx, tx, VECTORS);
+        Allocations.assertAllocatesNothing("decap+parse, parse+encap", round, round, 2L * VECTORS * VECTOR, 0.01);
 
         // Every vector: 64 decapsulated, 32 encapsulated, 32 turned into ICMP errors.
-        assertEquals(2L * VECTORS * (VECTOR + VECTOR), work);
-        final double perPacket = (double)allocated / (2.0 * VECTORS * VECTOR);
-        assertTrue(perPacket < 0.01, "allocated " + allocated + " bytes over " + 2L * VECTORS * VECTOR + " packets");
+        assertEquals(2L * VECTORS * (VECTOR + VECTOR), work[0]);
     }
 
     private static long run(final TunnelRig rx, final TunnelRig tx, final int vectors)
