@@ -94,6 +94,9 @@ public final class NodePipeline
         }
     }
 
+    /** Longest frame the parse stage accepts: a 64 KiB IP packet behind an Ethernet + 802.1Q header. */
+    private static final int MAX_PARSE_LENGTH = 65535 + 18;
+
     private final Config config;
     private final TablesHolder holder;
     private final PipelineContext context;
@@ -131,7 +134,7 @@ public final class NodePipeline
             new TunnelPeerTable(List.of()), NextHopResolver.FROM_PEER_TABLE, 0);
         final TunnelTemplates tunnel = initial.tunnel() == null ? noTunnel : initial.tunnel();
         decap = new DecapStage(config.uplinkPort(), tunnel.peers(), drops);
-        parse = new ParseStage(maxFrame, drops);
+        parse = new ParseStage(Math.min(maxFrame, MAX_PARSE_LENGTH), drops);
         endpoint = new EndpointStage(holder, context, config.uplinkPort(), config.hostPort(), drops);
         final NatRewriter nat = new NatRewriter(65535);
         service = new ServiceStage(holder, context, conntrack, affinity, nat, new RejectBuilder(maxFrame), drops);
