@@ -18,7 +18,10 @@ import dev.sluice.fastpath.status.DropReason;
 /**
  * Kubernetes NetworkPolicy, statefully: only packets that start a flow ({@link PipelineContext#STATE_NEW}) and
  * untracked packets are judged; established flows, replies and related ICMP errors pass (their flow was allowed
- * when it started). Runs after DNAT, so policy sees the backend pod, not the service address.
+ * when it started). Runs after DNAT, so policy sees the backend pod, not the service address. One exception to
+ * "established passes": a flow created earlier in the same vector and denied by this stage (conntrack ran over the
+ * whole vector first, so the later packets found its entry alive): its later packets are judged too (and its
+ * reply-direction packets, which cannot really exist yet, are {@link DropReason#CONNTRACK_INVALID}).
  * <ul>
  *   <li>Egress at a local source endpoint: {@code checkEgress(srcEndpoint, identityOf(dst), dst, proto, port)}.</li>
  *   <li>Then ingress at a local destination endpoint: {@code checkIngress(dstEndpoint, sourceIdentity, src, proto,
@@ -93,11 +96,29 @@ public final class PolicyStage implements Stage
         {
             final int state = ctx.state[i];
             if (v.dropReason[i] != 0 ||
-                (state & (PipelineContext.STATE_NEW | PipelineContext.STATE_UNTRACKED)) == 0 ||
                 (state & (PipelineContext.STATE_REJECTED | PipelineContext.STATE_HAIRPIN)) != 0 ||
                 (v.flags[i] & (FLAG_IPV4 | FLAG_IPV6)) == 0)
             {
                 continue;
+            }
+            if ((state & (PipelineContext.STATE_NEW | PipelineContext.STATE_UNTRACKED)) == 0)
+            {
+                // Conntrack ran over the whole vector before policy: a later packet of a flow that an earlier
+                // packet of this vector created found the entry alive, although policy has since denied that
+                // flow (its entry now expires at nowNs). Such a packet is judged like the first one.
+                final long young = ctx.ctHandle[i];
+                if ((state & PipelineContext.STATE_ESTABLISHED) == 0 || young < 0 ||
+                    conntrack.createdNs(young) != nowNs || conntrack.expiryNs(young) > nowNs)
+                {
+                    continue;
+                }
+                if ((state & PipelineContext.STATE_REPLY) != 0)
+                {
+                    v.dropReason[i] = DropReason.CONNTRACK_INVALID.code();
+                    drops.incrementRelease(DropReason.CONNTRACK_INVALID.code());
+                    dropped++;
+                    continue;
+                }
             }
             ctx.trail[i] |= PipelineContext.TRAIL_POLICY;
             checked++;

@@ -96,6 +96,18 @@ class NodePipelineTest
     }
 
     @Test
+    void aBurstOfADeniedFlowInOneVectorIsDeniedWhole()
+    {
+        final NodeRig rig = new NodeRig();
+        rig.run(ExternalTools.scapyFrames(List.of(POD_ETH + tcp(A, B, 40000, 81, "S"),
+            POD_ETH + tcp(A, B, 40000, 81, "A"), POD_ETH + tcp(B, A, 81, 40000, "SA"))), PORT_A, PORT_A, PORT_B);
+        assertEquals(DropReason.POLICY_DENIED_INGRESS, rig.reason(0));
+        assertEquals(DropReason.POLICY_DENIED_INGRESS, rig.reason(1), "found the entry alive, judged anyway");
+        assertEquals(DropReason.CONNTRACK_INVALID, rig.reason(2), "a reply of a flow denied in this vector");
+        assertEquals(2, rig.events.counter(0), "a deny event for each denied packet");
+    }
+
+    @Test
     void antiSpoofingAndUnknownPorts()
     {
         final NodeRig rig = new NodeRig();
