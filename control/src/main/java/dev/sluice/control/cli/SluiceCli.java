@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         ObserveCommand.class,
         PolicyCommand.class,
         StatusCommand.class,
+        TraceCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class SluiceCli implements Runnable

@@ -566,6 +566,33 @@ public final class ConntrackTable implements AutoCloseable
         return buffer.getInt(at(handle) + BACKEND_ID_OFFSET);
     }
 
+    /**
+     * Makes the entry expire at {@code nowNs}: the pipeline's way to forget a flow in the middle of a vector (a new
+     * flow that policy denied) without moving any entry, so every handle of the vector stays valid. The next packet
+     * of the tuple re-creates the flow in place; the expiry sweep removes it after the vector.
+     */
+    public void expireNow(final long handle, final long nowNs)
+    {
+        final int at = at(handle);
+        if (buffer.getLong(at + EXPIRY_NS_OFFSET) > nowNs)
+        {
+            buffer.putLong(at + EXPIRY_NS_OFFSET, nowNs);
+        }
+    }
+
+    /**
+     * Moves the entry's expiry to {@code expiryNs} when that is later (never earlier): keeps a companion entry (the
+     * pre-NAT service entry) alive as long as the flow it belongs to.
+     */
+    public void extendExpiry(final long handle, final long expiryNs)
+    {
+        final int at = at(handle);
+        if (buffer.getLong(at + EXPIRY_NS_OFFSET) < expiryNs)
+        {
+            buffer.putLong(at + EXPIRY_NS_OFFSET, expiryNs);
+        }
+    }
+
     /** Records which policy rules allowed the flow (ids for the flow log). */
     public void verdict(final long handle, final int egressRuleId, final int ingressRuleId)
     {

@@ -65,7 +65,19 @@ public enum DropReason
 
     // 96-255: the pipeline after parse and tunnel.
     POLICY_DENIED_EGRESS(96, "the source pod is isolated for egress and no NetworkPolicy rule allows the packet"),
-    POLICY_DENIED_INGRESS(97, "the destination pod is isolated for ingress and no NetworkPolicy rule allows the packet");
+    POLICY_DENIED_INGRESS(97, "the destination pod is isolated for ingress and no NetworkPolicy rule allows the packet"),
+    SPOOFED_SOURCE(98, "a pod's packet does not carry that pod's source address"),
+    UNKNOWN_INGRESS_PORT(99, "the packet arrived on a port that is neither the uplink, the host nor a local pod's"),
+    SERVICE_NO_LOCAL_BACKEND(100, "the service's traffic policy is Local and this node has no endpoint of it"),
+    SERVICE_REJECT_NOT_SENT(101, "the service has no endpoints and the packet may not be answered (RST, ICMP error, " +
+        "later fragment) or the reject does not fit the frame"),
+    NAT_FAILED(102, "service NAT could not rewrite the packet (other address family, SCTP first fragment)"),
+    CONNTRACK_FULL(103, "a new flow found the conntrack table full"),
+    CONNTRACK_INVALID(104, "the packet may not start a flow and belongs to none (TCP without SYN, echo reply)"),
+    ICMP_ERROR_UNRELATED(105, "an ICMP error that refers to no tracked flow"),
+    FRAGMENT_UNTRACKED(106, "an IP fragment: fragmented datagrams are not tracked (no fragment-id table)"),
+    NO_ROUTE_HOST(107, "the packet is for the host stack (or the outside world) and this pipeline has no host port"),
+    ENDPOINT_NO_PORT(108, "the destination pod is local but its veth is not bound to a port yet");
 
     private static final DropReason[] BY_CODE = new DropReason[256];
 
