@@ -72,7 +72,11 @@ class NodePipelineAllocationTest
         }
         final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
-        assertEquals(0, allocated, "bytes allocated over " + VECTORS + " vectors of 64 packets");
+        // The project-wide bound of the allocation tests: < 0.01 byte per packet. An exact 0 failed under load
+        // when the JIT recompiled a method mid-measurement (472 bytes over 1.28M packets).
+        final double perPacket = (double)allocated / (VECTORS * 64L);
+        assertTrue(perPacket < 0.01,
+            allocated + " bytes allocated over " + VECTORS + " vectors of 64 packets (" + perPacket + " B/packet)");
         final PipelineContext ctx = rig.pipeline.context();
         assertTrue((ctx.state[6] & PipelineContext.STATE_NEW) != 0, "the SYN with a fresh port is a new flow");
         assertTrue((ctx.state[2] & PipelineContext.STATE_DNAT) != 0);
