@@ -196,10 +196,26 @@ public final class KubectlMockServer implements AutoCloseable
         return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
     }
 
+    /**
+     * Stops the server at the end of a test. fabric8's MockWebServer waits a bounded time for its connections to
+     * close and throws when a client's watch connection lingers past it (seen on a loaded 2-core machine); by then
+     * the test has asserted what it tests, so a slow close is reported on stderr rather than failing the test.
+     */
     @Override
     public void close()
     {
-        stop();
+        try
+        {
+            stop();
+        }
+        catch (final IllegalStateException e)
+        {
+            if (!(e.getCause() instanceof java.util.concurrent.TimeoutException))
+            {
+                throw e;
+            }
+            System.err.println("KubectlMockServer: slow shutdown (" + e.getMessage() + "), continuing");
+        }
     }
 
     /**
