@@ -121,6 +121,34 @@ stop_dut() {
   fi
 }
 mark() { echo mark >&8 2>/dev/null || true; }
+# evidence around a measurement: per-CPU time split (/proc/stat), NET_RX softirqs per CPU, veth drop counters
+snapshot() {
+  { grep -E '^cpu[0-9]' /proc/stat; grep NET_RX /proc/softirqs
+    for l in "gen g0" "dut a0" "dut a1" "sink s1"; do set -- $l
+      ip -n "$NS-$1" -s -j link show "$2" | python3 -c 'import json,sys; s=json.load(sys.stdin)[0]["stats64"]; print("veth '"$2"'", s["rx"]["packets"], s["rx"]["dropped"], s["tx"]["packets"], s["tx"]["dropped"])'
+    done; } > "$1"
+}
+evidence() {
+  python3 - "$1" "$2" <<'EOF'
+import sys
+def parse(path):
+    cpus, veth, netrx = {}, {}, []
+    for line in open(path):
+        f = line.split()
+        if f[0].startswith('cpu'): cpus[f[0]] = [int(x) for x in f[1:9]]
+        elif f[0] == 'NET_RX:': netrx = [int(x) for x in f[1:]]
+        elif f[0] == 'veth': veth[f[1]] = [int(x) for x in f[2:]]
+    return cpus, veth, netrx
+(c0, v0, n0), (c1, v1, n1) = parse(sys.argv[1]), parse(sys.argv[2])
+out = []
+for cpu in sorted(c0):
+    d = [b - a for a, b in zip(c0[cpu], c1[cpu])]; t = max(sum(d), 1)
+    out.append('%s usr %d%% sys %d%% softirq %d%% idle %d%%' % (cpu, 100 * (d[0] + d[1]) / t, 100 * d[2] / t, 100 * d[6] / t, 100 * (d[3] + d[4]) / t))
+out.append('NET_RX softirqs per CPU ' + '/'.join(str(b - a) for a, b in zip(n0, n1)))
+out.append('veth drops rx/tx: ' + ' '.join('%s %d/%d' % (k, v1[k][1] - v0[k][1], v1[k][3] - v0[k][3]) for k in ('g0', 'a0', 'a1', 's1')))
+print('   evidence: ' + '; '.join(out))
+EOF
+}
 last_mark() { grep '^mark' "$DUT_LOG" | tail -1 || true; }
 
 # one measurement: $1 = rate pps (0: unpaced), $2 = seconds; prints "received sent pps"
@@ -150,9 +178,9 @@ for r in $(seq "$RUNS"); do
     fi
     if ! start_dut "$dut"; then stop_dut "$dut"; continue; fi
     [ "$dut" = java ] && measure 0 3 >/dev/null            # JIT warm-up
-    mark; sleep 0.2; m0=$(last_mark)
+    mark; sleep 0.2; m0=$(last_mark); snapshot "$BUILD/snap0"
     read -r got sent offered pps <<< "$(measure 0 "$SECONDS_PER_RUN")"
-    mark; sleep 0.2; m1=$(last_mark)
+    snapshot "$BUILD/snap1"; mark; sleep 0.2; m1=$(last_mark)
     echo "max $dut $pps" >> "$RESULTS"
     line=$(python3 -c "print('run $r $dut: max %.3f Mpps (generator offered %.2f Mpps, sink got %d of %d sent)' % ($pps / 1e6, $offered / 1e6, $got, $sent))")
     if [[ $m0 == *" tx="* && $m1 == *" tx="* ]]; then
@@ -171,6 +199,7 @@ EOF
 )"
     fi
     echo "$line"
+    evidence "$BUILD/snap0" "$BUILD/snap1"
     for rate in $RATES; do
       read -r got sent offered pps <<< "$(measure "$(python3 -c "print(int($rate * 1e6))")" "$SWEEP_SECONDS")"
       loss=$(python3 -c "print('%.5f' % (1 - $got / $sent))")
