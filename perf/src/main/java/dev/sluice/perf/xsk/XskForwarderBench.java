@@ -1,6 +1,10 @@
 package dev.sluice.perf.xsk;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -10,17 +14,20 @@ import dev.sluice.fastpath.stage.ParseStage;
 import dev.sluice.fastpath.stage.Pipeline;
 import dev.sluice.fastpath.status.Counters;
 import dev.sluice.fastpath.status.DropReason;
+import dev.sluice.fastpath.xsk.Port;
 import dev.sluice.fastpath.xsk.XskConfig;
 import dev.sluice.fastpath.xsk.XskForwarder;
+import dev.sluice.fastpath.xsk.XskStatistics;
 import dev.sluice.fastpath.xsk.XskWorkerAgent;
 
 /**
  * The Java DUT of {@code perf/bench/forwarder.sh}: the real worker (parse stage, MAC rewrite) forwarding IN -> OUT
- * over two AF_XDP sockets sharing one UMEM, busy-spinning on one pinned CPU. Prints {@code ready}, then after
- * {@code SECONDS} the packets forwarded and the bytes the worker thread allocated per packet after a warm-up of
- * {@code WARMUP_SECONDS}.
+ * over two AF_XDP sockets sharing one UMEM, busy-spinning on one pinned CPU. Prints {@code ready}, then runs until
+ * its standard input ends. Every line read from standard input prints one {@code mark} line: the worker's counters
+ * (packets, ring-full drops, wakeups, duty cycles), the bytes the worker thread has allocated so far and the
+ * XDP_STATISTICS of both sockets; the script takes the differences between two marks around a measurement.
  * <p>
- * Usage: {@code XskForwarderBench IN OUT SECONDS WARMUP_SECONDS CPU DST_MAC SRC_MAC}
+ * Usage: {@code XskForwarderBench IN OUT CPU DST_MAC SRC_MAC [BATCH]}
  */
 public final class XskForwarderBench
 {
@@ -28,16 +35,16 @@ public final class XskForwarderBench
     {
     }
 
-    public static void main(final String[] args) throws InterruptedException
+    public static void main(final String[] args) throws IOException
     {
-        final double seconds = Double.parseDouble(args[2]);
-        final double warmup = Double.parseDouble(args[3]);
-        final int cpu = Integer.parseInt(args[4]);
-        final byte[] rewrite = HexFormat.of().parseHex((args[5] + args[6]).replace(":", ""));
+        final int cpu = Integer.parseInt(args[2]);
+        final byte[] rewrite = HexFormat.of().parseHex((args[3] + args[4]).replace(":", ""));
+        final int batch = args.length > 5 ? Integer.parseInt(args[5]) : 64;
         final Pipeline pipeline = new Pipeline(List.of(new ParseStage(2048 - 256,
             new Counters(DropReason.MAX_CODES))));
         try (XskForwarder forwarder = XskForwarder.open(List.of(args[0], args[1]), new int[] {1, 0},
-            new byte[][] {null, rewrite}, XskConfig.defaults(), 2048, pipeline, 64, new BusySpinIdleStrategy(), cpu))
+            new byte[][] {null, rewrite}, XskConfig.defaults(), 2048, pipeline, batch, new BusySpinIdleStrategy(),
+            cpu))
         {
             forwarder.start();
             System.out.println("ready " + forwarder.ports());
@@ -45,20 +52,33 @@ public final class XskForwarderBench
                 (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
             final long threadId = forwarder.thread().threadId();
             final XskWorkerAgent worker = forwarder.worker();
-            Thread.sleep((long)(warmup * 1000));
-            final long tx0 = worker.counter(XskWorkerAgent.COUNTER_TX_PACKETS);
-            final long bytes0 = threads.getThreadAllocatedBytes(threadId);
-            final long t0 = System.nanoTime();
-            Thread.sleep((long)((seconds - warmup) * 1000));
-            final long bytes = threads.getThreadAllocatedBytes(threadId) - bytes0;
-            final long tx = worker.counter(XskWorkerAgent.COUNTER_TX_PACKETS) - tx0;
-            final double elapsed = (System.nanoTime() - t0) / 1e9;
+            final XskStatistics statistics = new XskStatistics();
+            final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            while (in.readLine() != null)
+            {
+                final StringBuilder line = new StringBuilder("mark");
+                line.append(" ns=").append(System.nanoTime());
+                line.append(" alloc=").append(threads.getThreadAllocatedBytes(threadId));
+                line.append(" rx=").append(worker.counter(XskWorkerAgent.COUNTER_RX_PACKETS));
+                line.append(" tx=").append(worker.counter(XskWorkerAgent.COUNTER_TX_PACKETS));
+                line.append(" txfull=").append(worker.counter(XskWorkerAgent.COUNTER_TX_RING_FULL));
+                line.append(" txkicks=").append(worker.counter(XskWorkerAgent.COUNTER_TX_WAKEUPS));
+                line.append(" fillkicks=").append(worker.counter(XskWorkerAgent.COUNTER_FILL_WAKEUPS));
+                line.append(" cycles=").append(worker.counter(XskWorkerAgent.COUNTER_CYCLES));
+                for (final Port port : forwarder.ports())
+                {
+                    port.socket().readStatistics(statistics);
+                    line.append(' ').append(port.interfaceName()).append("_rx_dropped=").append(statistics.rxDropped)
+                        .append(' ').append(port.interfaceName()).append("_rx_ring_full=")
+                        .append(statistics.rxRingFull)
+                        .append(' ').append(port.interfaceName()).append("_fill_empty=")
+                        .append(statistics.rxFillRingEmptyDescs);
+                }
+                System.out.println(line);
+            }
             forwarder.stop();
-            System.out.printf("java forwarded %d in %.2f s = %.0f pps; allocated %d bytes = %.4f B/packet; " +
-                "tx ring full %d; tx kicks %d; accounting %s%n", tx, elapsed, tx / elapsed, bytes,
-                tx == 0 ? 0.0 : (double)bytes / tx, worker.counter(XskWorkerAgent.COUNTER_TX_RING_FULL),
-                worker.counter(XskWorkerAgent.COUNTER_TX_WAKEUPS), worker.checkFrameAccounting() == null ? "exact" :
-                worker.checkFrameAccounting());
+            System.out.println("java stopped; accounting " + (worker.checkFrameAccounting() == null ? "exact" :
+                worker.checkFrameAccounting()));
         }
     }
 }
