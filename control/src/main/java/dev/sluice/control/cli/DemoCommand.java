@@ -23,8 +23,9 @@ public final class DemoCommand implements Callable<Integer>
           4. apply a NetworkPolicy change with kubectl and show the traffic change;
           5. show policy action logs, `sluice observe` flows and a throughput/latency summary;
           6. tear everything down on exit, Ctrl-C or failure.
-        What exists today: the packet layer (`sluice inspect --pcap FILE` parses a capture with the fast-path
-        parse stage) and the test suite (`./sluice test`).
+        What exists today: `sluice trace` (a capture through one node's full pipeline), `sluice policy
+        matrix`, `sluice inspect`, `sluice agent` (against a kubeconfig or a state file), `sluice observe`,
+        `sluice status`, and the test suite (`./sluice test`).
         """;
 
     @Override
