@@ -15,7 +15,7 @@ import dev.sluice.testkit.ExternalTools;
 import org.junit.jupiter.api.Test;
 
 /**
- * The whole node pipeline allocates nothing per packet: the thread's allocated-bytes counter around many 64-packet
+ * The whole node pipeline allocates nothing per packet: the thread's allocated-bytes counter around 20k 64-packet
  * vectors (after warm-up) that mix established flows both ways, established service flows (DNAT and reverse NAT),
  * new connections (a fresh source port every vector, so conntrack creates and policy judges each), denied
  * connections (deny events every time), encapsulation to the peer node and decapsulation from it.
@@ -72,7 +72,10 @@ class NodePipelineAllocationTest
         }
         final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
-        assertEquals(0, allocated, "bytes allocated over " + VECTORS + " vectors of 64 packets");
+        // Per-packet allocation would be at least 16 bytes x 1.28M packets; a one-off of a few hundred bytes by the
+        // runtime itself (a JIT deoptimisation in the measured window) has been seen on this loaded machine, so the
+        // bound is below one byte per vector.
+        assertTrue(allocated < VECTORS, "allocated " + allocated + " bytes over " + VECTORS + " vectors of 64 packets");
         final PipelineContext ctx = rig.pipeline.context();
         assertTrue((ctx.state[6] & PipelineContext.STATE_NEW) != 0, "the SYN with a fresh port is a new flow");
         assertTrue((ctx.state[2] & PipelineContext.STATE_DNAT) != 0);
