@@ -11,16 +11,16 @@ import dev.sluice.fastpath.status.Counters;
 import dev.sluice.fastpath.status.DropReason;
 
 /**
- * Says where each packet comes from: the source endpoint from the ingress port, anti-spoofing, and the source
- * security identity. Runs after parse (and decap); resets the packet's {@link PipelineContext} columns.
+ * Says where each packet comes from: the source endpoint from the ingress port, and anti-spoofing. Runs after parse
+ * (and decap); resets the packet's {@link PipelineContext} columns. The source security identity (a local pod's,
+ * the Geneve option's, or the ipcache's) is needed by policy only, for new flows: the policy stage looks it up
+ * there ({@link PacketVector#sourceIdentity} stays as decap left it), so established packets never pay an ipcache
+ * lookup.
  * <ul>
- *   <li>Uplink (already decapsulated): no local source; identity from Sluice's Geneve option, else the ipcache
- *       entry of the source address.</li>
- *   <li>The host port (when configured): no local source; identity from the ipcache.</li>
+ *   <li>Uplink (already decapsulated) and the host port (when configured): no local source.</li>
  *   <li>A pod's port: the packet (IP or ARP) must carry that pod's own address as source, else
  *       {@link DropReason#SPOOFED_SOURCE}. IPv6 link-local and unspecified sources (neighbour discovery) are let
- *       through for the host path only ({@link PipelineContext#STATE_LINK_LOCAL}). Identity from the ipcache (a
- *       local pod's address maps to its identity).</li>
+ *       through for the host path only ({@link PipelineContext#STATE_LINK_LOCAL}).</li>
  *   <li>Any other port: {@link DropReason#UNKNOWN_INGRESS_PORT}.</li>
  * </ul>
  */
@@ -93,10 +93,7 @@ public final class EndpointStage implements Stage
             final boolean hasAddress = (flags & (FLAG_IPV4 | FLAG_IPV6 | FLAG_ARP)) != 0;
             if (port == uplinkPort || port == hostPort)
             {
-                if (v.sourceIdentity[i] == PacketVector.IDENTITY_UNKNOWN && hasAddress)
-                {
-                    v.sourceIdentity[i] = policy.identityOf(srcHi, srcLo);
-                }
+                // Identity (Geneve option, else the ipcache) is looked up by policy, for new flows only.
                 continue;
             }
             final int endpoint = holder.endpointOfPort(port);
@@ -120,7 +117,6 @@ public final class EndpointStage implements Stage
                 dropped += drop(v, i, DropReason.SPOOFED_SOURCE);
                 continue;
             }
-            v.sourceIdentity[i] = policy.identityOf(srcHi, srcLo);
         }
         counters.addRelease(COUNTER_PACKETS, size);
         if (dropped != 0)

@@ -22,7 +22,8 @@ import org.agrona.MutableDirectBuffer;
  *       destination = the pod's MAC, source = the node's gateway MAC (the pod's default gateway answers with it);
  *       a pod whose veth is not bound yet: {@link DropReason#ENDPOINT_NO_PORT};</li>
  *   <li>an address in another node's pod CIDR: {@link PacketVector#tunnelPeer} = that node, for the encap stage
- *       (which sets the egress port and the outer headers). A packet that came in through the tunnel is never
+ *       (which sets the egress port and the outer headers), with the source identity filled for its Geneve option
+ *       (from the ipcache when no earlier stage set it). A packet that came in through the tunnel is never
  *       sent back into it (except a reject answering it);</li>
  *   <li>anything else (the host, the outside world, ARP, neighbour discovery): the host port when one is
  *       configured. Handing frames to the host stack is not built (no host port on the live worker yet), so
@@ -131,6 +132,11 @@ public final class ForwardStage implements Stage
                         peers.peerForIpv4((int)dstLo) : peers.peerForIpv6(dstHi, dstLo);
                     if (peer >= 0 && !tunnel.isSelf(peer))
                     {
+                        if (v.sourceIdentity[i] == PacketVector.IDENTITY_UNKNOWN)
+                        {
+                            // For the Geneve identity option (policy looked it up already for new flows).
+                            v.sourceIdentity[i] = policy.identityOf(v.srcHi[i], v.srcLo[i]);
+                        }
                         v.tunnelPeer[i] = peer;
                         tunnelled++;
                         continue;

@@ -30,6 +30,11 @@ import dev.sluice.geneve.TunnelPeerTable;
  * stages' peer table and templates) and must be called between vectors only. Per-stage runtime is kept by the
  * {@link Pipeline}, per-reason drops in {@link #drops()}, each stage's own counters on the stage.
  *
+ * <p>Cost ({@code dev.sluice.perf.jmh.PipelineBenchmark}: 10k pods, 1k policies, 10k services x 10 backends, 1M
+ * conntrack entries, vector 64), measured once on a shared 2-vCPU VM at load 4-5, so upper bounds: established
+ * packets best 487 ns, mean 662 ns; new flows best ~1.6-1.7 us, mean 2.2 us; dominated by the conntrack entries'
+ * cache and TLB misses (see the README). Nothing is allocated per packet ({@code NodePipelineAllocationTest}).
+ *
  * <p>After {@link #process}, a live packet's {@link PacketVector#egressPort} says where it leaves (a pod's port,
  * the uplink, or the host port); a dropped packet has its {@link PacketVector#dropReason}.
  */

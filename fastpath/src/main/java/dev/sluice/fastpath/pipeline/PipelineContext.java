@@ -60,7 +60,8 @@ public final class PipelineContext
     public final long[] ctHandle;
     /** Conntrack handle of the pre-NAT service entry (client to frontend), or a negative value. */
     public final long[] preNatHandle;
-    /** Service frontend index (DNAT'ed packets), or {@link #NONE}. */
+    /** Service frontend index the packet is addressed to (meaningful with {@link #STATE_DNAT} or
+     * {@link #STATE_REJECTED}), or a negative value. */
     public final int[] frontend;
     /** Backend index chosen (DNAT'ed packets), or {@link #NONE}. */
     public final int[] backend;

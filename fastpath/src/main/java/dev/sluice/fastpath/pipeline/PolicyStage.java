@@ -136,6 +136,11 @@ public final class PolicyStage implements Stage
                 dstIdentity = policy.identityOf(v.dstHi[i], v.dstLo[i]);
                 egress = policy.checkEgress(srcEndpoint, dstIdentity, v.dstHi[i], v.dstLo[i], protocol, port);
             }
+            if (v.sourceIdentity[i] == PacketVector.IDENTITY_UNKNOWN)
+            {
+                // A local pod's identity, or a remote one without Sluice's Geneve option: from the ipcache.
+                v.sourceIdentity[i] = policy.identityOf(v.srcHi[i], v.srcLo[i]);
+            }
             if (egress != PolicyVerdict.DENY && dstEndpoint >= 0)
             {
                 ingress = policy.checkIngress(dstEndpoint, v.sourceIdentity[i], v.srcHi[i], v.srcLo[i], protocol,

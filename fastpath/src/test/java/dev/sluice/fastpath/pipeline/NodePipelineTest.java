@@ -35,8 +35,8 @@ class NodePipelineTest
     private static void assertFrame(final NodeRig rig, final int i, final String expected)
     {
         assertNull(rig.reason(i), () -> "dropped: " + rig.reason(i));
-        assertEquals(HexFormat.of().formatHex(ExternalTools.scapyFrame(expected)), HexFormat.of().formatHex(rig.bytes(i)),
-            "frame " + i);
+        assertEquals(HexFormat.of().formatHex(ExternalTools.scapyFrame(expected)),
+            HexFormat.of().formatHex(rig.bytes(i)), "frame " + i);
     }
 
     @Test
