@@ -5,22 +5,22 @@ import java.util.List;
 
 /**
  * A small mesh used across the tests: node-a (this node, IPv4 underlay), node-b (IPv4 underlay) and node-c (IPv6
- * underlay). Addresses only from 198.18.0.0/15 (pods 198.18.x.x, underlay 198.19.x.x) and 2001:2::/48.
+ * underlay), shared with the fast path's tunnel stage tests. Addresses only from 198.18.0.0/15 (pods 198.18.x.x, underlay 198.19.x.x) and 2001:2::/48.
  */
-final class TestMesh
+public final class TestMesh
 {
-    static final String A_UNDERLAY = "198.19.0.1";
-    static final String B_UNDERLAY = "198.19.0.2";
-    static final String C_UNDERLAY = "2001:2:0:ff::3";
-    static final String A_UNDERLAY_V6 = "2001:2:0:ff::1";
-    static final String LOCAL_MAC = "02:00:00:00:00:0a";
-    static final String B_MAC = "02:00:00:00:00:0b";
-    static final String C_MAC = "02:00:00:00:00:0c";
-    static final int A = 0;
-    static final int B = 1;
-    static final int C = 2;
+    public static final String A_UNDERLAY = "198.19.0.1";
+    public static final String B_UNDERLAY = "198.19.0.2";
+    public static final String C_UNDERLAY = "2001:2:0:ff::3";
+    public static final String A_UNDERLAY_V6 = "2001:2:0:ff::1";
+    public static final String LOCAL_MAC = "02:00:00:00:00:0a";
+    public static final String B_MAC = "02:00:00:00:00:0b";
+    public static final String C_MAC = "02:00:00:00:00:0c";
+    public static final int A = 0;
+    public static final int B = 1;
+    public static final int C = 2;
 
-    static final List<TunnelPeerTable.Node> NODES = List.of(
+    public static final List<TunnelPeerTable.Node> NODES = List.of(
         new TunnelPeerTable.Node("node-a", A_UNDERLAY, List.of("198.18.0.0/24", "2001:2:0:a::/64"), LOCAL_MAC),
         new TunnelPeerTable.Node("node-b", B_UNDERLAY, List.of("198.18.1.0/24", "2001:2:0:b::/64"), B_MAC),
         new TunnelPeerTable.Node("node-c", C_UNDERLAY, List.of("198.18.2.0/24", "2001:2:0:c::/64"), C_MAC));
@@ -29,7 +29,7 @@ final class TestMesh
     {
     }
 
-    static TunnelPeerTable table()
+    public static TunnelPeerTable table()
     {
         return new TunnelPeerTable(NODES);
     }

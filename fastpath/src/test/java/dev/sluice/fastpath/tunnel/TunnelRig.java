@@ -7,6 +7,7 @@ import dev.sluice.fastpath.stage.PacketVector;
 import dev.sluice.fastpath.stage.ParseStage;
 import dev.sluice.fastpath.status.Counters;
 import dev.sluice.fastpath.status.DropReason;
+import dev.sluice.geneve.TestMesh;
 import dev.sluice.geneve.TunnelPeerTable;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -24,23 +25,21 @@ final class TunnelRig
     static final int UNDERLAY_MTU = 1500;
     static final int VNI = 0x00ABCD;
 
-    static final String A_UNDERLAY = "198.19.0.1";
-    static final String A_UNDERLAY_V6 = "2001:2:0:ff::1";
-    static final String B_UNDERLAY = "198.19.0.2";
-    static final String C_UNDERLAY = "2001:2:0:ff::3";
-    static final String LOCAL_MAC = "02:00:00:00:00:0a";
-    static final String B_MAC = "02:00:00:00:00:0b";
-    static final String C_MAC = "02:00:00:00:00:0c";
+    // The mesh (addresses, MACs, nodes) is the geneve tests' own, so codec and stage tests agree on one topology.
+    static final String A_UNDERLAY = TestMesh.A_UNDERLAY;
+    static final String A_UNDERLAY_V6 = TestMesh.A_UNDERLAY_V6;
+    static final String B_UNDERLAY = TestMesh.B_UNDERLAY;
+    static final String C_UNDERLAY = TestMesh.C_UNDERLAY;
+    static final String LOCAL_MAC = TestMesh.LOCAL_MAC;
+    static final String B_MAC = TestMesh.B_MAC;
+    static final String C_MAC = TestMesh.C_MAC;
     static final String GATEWAY = "198.18.0.1";
     static final String GATEWAY_V6 = "2001:2:0:a::1";
-    static final int A = 0;
-    static final int B = 1;
-    static final int C = 2;
+    static final int A = TestMesh.A;
+    static final int B = TestMesh.B;
+    static final int C = TestMesh.C;
 
-    static final List<TunnelPeerTable.Node> NODES = List.of(
-        new TunnelPeerTable.Node("node-a", A_UNDERLAY, List.of("198.18.0.0/24", "2001:2:0:a::/64"), LOCAL_MAC),
-        new TunnelPeerTable.Node("node-b", B_UNDERLAY, List.of("198.18.1.0/24", "2001:2:0:b::/64"), B_MAC),
-        new TunnelPeerTable.Node("node-c", C_UNDERLAY, List.of("198.18.2.0/24", "2001:2:0:c::/64"), C_MAC));
+    static final List<TunnelPeerTable.Node> NODES = TestMesh.NODES;
 
     final UnsafeBuffer buffer;
     final PacketVector vector = new PacketVector(PacketVector.MAX_CAPACITY);
