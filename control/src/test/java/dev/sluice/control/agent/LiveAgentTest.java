@@ -162,6 +162,83 @@ class LiveAgentTest
         }
     }
 
+    /** Two nodes; the pods' IPs are in the state (as a kubelet reports them after ADD). */
+    static final String TWO_NODES = String.join("\n",
+        "apiVersion: v1",
+        "kind: Node",
+        "metadata: {name: node-1}",
+        "spec: {podCIDR: 198.18.1.0/24}",
+        "status: {addresses: [{type: InternalIP, address: 198.19.0.1}]}",
+        "---",
+        "apiVersion: v1",
+        "kind: Node",
+        "metadata: {name: node-2}",
+        "spec: {podCIDR: 198.18.2.0/24}",
+        "status: {addresses: [{type: InternalIP, address: 198.19.0.2}]}",
+        "---",
+        "apiVersion: v1",
+        "kind: Namespace",
+        "metadata: {name: demo, labels: {ns: demo}}",
+        "---",
+        "apiVersion: v1",
+        "kind: Pod",
+        "metadata: {name: a, namespace: demo, labels: {app: a}}",
+        "spec: {nodeName: node-1, containers: [{name: c, image: x}]}",
+        "status: {podIP: 198.18.1.10}",
+        "---",
+        "apiVersion: v1",
+        "kind: Pod",
+        "metadata: {name: d, namespace: demo, labels: {app: d}}",
+        "spec: {nodeName: node-2, containers: [{name: c, image: x}]}",
+        "status: {podIP: 198.18.2.10}",
+        "");
+
+    @Test
+    void podsOnTwoNodesTalkAcrossTheGeneveTunnel() throws Exception
+    {
+        final Path state = LiveCluster.writeState(dir.resolve("two.yaml"), TWO_NODES);
+        final LiveCluster.Agent one = cluster.startNode(1, state);
+        final LiveCluster.Agent two = cluster.startNode(2, state);
+        final LiveCluster.Pod a = cluster.createPod(1, "demo", "a", "198.18.1.10", "02:00:00:01:00:0a");
+        final LiveCluster.Pod d = cluster.createPod(2, "demo", "d", "198.18.2.10", "02:00:00:02:00:0d");
+        final EndpointReply addA = one.call(EndpointCommand.ADD, a, a.ip);
+        assertTrue(addA.ok(), () -> "ADD a: " + addA + "\n" + one.output());
+        final EndpointReply addD = two.call(EndpointCommand.ADD, d, d.ip);
+        assertTrue(addD.ok(), () -> "ADD d: " + addD + "\n" + two.output());
+        cluster.configurePod(a, "198.18.1.1", addA);
+        cluster.configurePod(d, "198.18.2.1", addD);
+
+        // the first packets may find no next hop yet: each agent makes its kernel resolve the peer, then rebuilds
+        final long deadline = System.nanoTime() + LiveCluster.TIMEOUT.toNanos();
+        ExternalTools.Result ping;
+        do
+        {
+            ping = cluster.exec(a.netns, "ping", "-c", "1", "-W", "1", d.ip);
+        }
+        while (ping.exitCode() != 0 && System.nanoTime() < deadline);
+        final ExternalTools.Result first = ping;
+        assertEquals(0, first.exitCode(), () -> "a (node-1) pings d (node-2): " + first.stdout() + "\n--- node-1\n"
+            + one.output() + "\n--- node-2\n" + two.output());
+        assertTrue(LiveCluster.run("ip", "-n", one.netns, "neigh", "show", "198.19.0.2").contains("lladdr"),
+            "node-1's kernel resolved node-2 without traffic from its host");
+
+        final Process server = startEchoServer(d, 8080);
+        try
+        {
+            final ExternalTools.Result tcp = tcp(a, d.ip, 8080, "across-the-tunnel");
+            assertEquals("across-the-tunnel", tcp.stdout().strip(), () -> "TCP a -> d:8080: " + tcp.stderr());
+        }
+        finally
+        {
+            server.destroyForcibly().waitFor();
+        }
+        final String metrics = cluster.exec(two.netns, "curl", "-s", "http://127.0.0.1:" + two.httpPort
+            + "/metrics").stdout();
+        final String uplinkRx = metrics.lines().filter(l -> l.startsWith("sluice_port_rx_packets_total")
+            && l.contains("role=\"uplink\"")).findFirst().orElse("");
+        assertFalse(uplinkRx.isEmpty() || uplinkRx.endsWith(" 0"), () -> "node-2 received Geneve: " + uplinkRx);
+    }
+
     @Test
     void addOfAPodScheduledOnAnotherNodeIsRefusedAndLeavesNothingBound() throws Exception
     {
