@@ -108,6 +108,8 @@ class LiveAgentTest
         assertTrue(addB.generation() > addA.generation(), "b's tables are newer than a's");
         cluster.configurePod(a, "198.18.1.1", addA);
         cluster.configurePod(b, "198.18.1.1", addB);
+        assertTrue(cluster.exec(a.netns, "ethtool", "-k", "eth0").stdout().contains("tx-checksumming: off"),
+            "ADD turned TX checksum offload off in the pod");
 
         final EndpointReply again = agent.call(EndpointCommand.ADD, a, a.ip);
         assertTrue(again.ok(), () -> "ADD a again is idempotent: " + again);
