@@ -21,7 +21,7 @@ import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
 import dev.sluice.control.endpoint.EndpointClient;
-import dev.sluice.fastpath.sys.Libc;
+import dev.sluice.fastpath.sys.Errno;
 
 /**
  * Installs the {@code sluice-cni} plugin into a CNI bin directory:
@@ -49,11 +49,12 @@ public final class CniInstall
     public static final String MAIN_CLASS = "dev.sluice.control.cni.CniMain";
 
     /**
-     * JVM options of every plugin run: C1 only (a run lasts milliseconds, C2 would never pay off), the serial
+     * JVM options of every plugin run: the interpreter only (a run lasts a fraction of a second; measured by
+     * {@code CniAddLatencyKernelTest}, compiling even with C1 alone costs more CPU than it saves), the serial
      * collector, no perf-data file, JVM logging to stderr only (stdout carries the CNI result).
      */
     public static final List<String> JVM_OPTIONS = List.of(
-        "-XX:TieredStopAtLevel=1",
+        "-Xint",
         "-XX:+UseSerialGC",
         "-XX:-UsePerfData",
         "-Xlog:disable",
@@ -61,7 +62,7 @@ public final class CniInstall
         "--enable-native-access=ALL-UNNAMED");
 
     private static final Class<?>[] ANCHORS = {
-        CniMain.class, EndpointClient.class, Libc.class, tools.jackson.databind.ObjectMapper.class,
+        CniMain.class, EndpointClient.class, Errno.class, tools.jackson.databind.ObjectMapper.class,
         tools.jackson.core.JsonParser.class, com.fasterxml.jackson.annotation.JsonProperty.class };
     private static final long TRAINING_TIMEOUT_SECONDS = 120;
 

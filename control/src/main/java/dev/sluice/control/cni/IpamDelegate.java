@@ -16,7 +16,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * Runs the IPAM plugin named by {@code ipam.type} (found on {@code CNI_PATH}) the way the spec delegates: same
  * environment with {@code CNI_COMMAND} set, the same network configuration on stdin, its result or error object on
- * stdout. A delegate's error is passed on with its own code.
+ * stdout. A delegate's error is passed on with its own code. {@code IgnoreUnknown=1} is added to a non-empty
+ * {@code CNI_ARGS} that lacks it (see {@link #run}).
  */
 final class IpamDelegate
 {
@@ -66,6 +67,13 @@ final class IpamDelegate
         builder.environment().clear();
         builder.environment().putAll(environment);
         builder.environment().put("CNI_COMMAND", command);
+        final String args = environment.get("CNI_ARGS");
+        if (args != null && !args.isEmpty() && !ignoresUnknown(args))
+        {
+            // The standard IPAM plugins refuse CNI_ARGS keys they do not know unless told to ignore them; runtimes
+            // always say so, hand-made callers often forget. This plugin ignores unknown keys, so its IPAM does too.
+            builder.environment().put("CNI_ARGS", "IgnoreUnknown=1;" + args);
+        }
         builder.redirectError(ProcessBuilder.Redirect.INHERIT);
         final byte[] out;
         final int exit;
@@ -121,6 +129,19 @@ final class IpamDelegate
                 " exited with " + exit, text.isEmpty() ? null : text);
         }
         return json;
+    }
+
+    /** @return whether a {@code CNI_ARGS} value already has {@code IgnoreUnknown} set to 1 or true. */
+    static boolean ignoresUnknown(final String args)
+    {
+        for (final String pair : args.split(";"))
+        {
+            if (pair.equalsIgnoreCase("IgnoreUnknown=1") || pair.equalsIgnoreCase("IgnoreUnknown=true"))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static byte[] readAll(final InputStream in) throws IOException

@@ -1,19 +1,12 @@
 package dev.sluice.control.cni;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-import dev.sluice.fastpath.sys.Libc;
-import dev.sluice.fastpath.sys.NetlinkSocket;
+import dev.sluice.fastpath.sys.Errno;
 
 /**
  * An open network namespace file ({@code /var/run/netns/NAME} or {@code /proc/PID/ns/net}) and the one thing the
@@ -25,13 +18,6 @@ public final class NetNamespace implements AutoCloseable
 {
     /** {@code CLONE_NEWNET} ({@code linux/sched.h}). */
     public static final int CLONE_NEWNET = 0x40000000;
-    private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 0x80000;
-    private static final int ENOENT = 2;
-
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
 
     private final Path path;
     private final int fd;
@@ -53,26 +39,19 @@ public final class NetNamespace implements AutoCloseable
     {
         try (Arena arena = Arena.ofConfined())
         {
-            final MemorySegment state = Libc.allocateErrnoState(arena);
-            final int fd = (int)OPEN.invokeExact(state, arena.allocateFrom(path.toString()), O_RDONLY | O_CLOEXEC);
+            final MemorySegment state = Syscalls.errnoState(arena);
+            final long fd = Syscalls.call(state, Syscalls.SYS_OPENAT, Syscalls.AT_FDCWD,
+                arena.allocateFrom(path.toString()).address(), Syscalls.O_RDONLY_CLOEXEC, 0, 0, 0);
             if (fd < 0)
             {
-                final int errno = Libc.errno(state);
-                if (errno == ENOENT)
+                final int errno = Syscalls.errno(state);
+                if (errno == Errno.ENOENT)
                 {
                     throw new NoSuchFileException(path.toString(), null, "no such network namespace");
                 }
-                throw new IOException("open(" + path + "): " + Libc.strerror(errno) + " (errno " + errno + ")");
+                throw new IOException("open(" + path + "): " + Errno.name(errno) + " (errno " + errno + ")");
             }
-            return new NetNamespace(path, fd);
-        }
-        catch (final IOException | RuntimeException | Error ex)
-        {
-            throw ex;
-        }
-        catch (final Throwable t)
-        {
-            throw new IllegalStateException("open(" + path + ")", t);
+            return new NetNamespace(path, (int)fd);
         }
     }
 
@@ -86,14 +65,12 @@ public final class NetNamespace implements AutoCloseable
      */
     public Rtnl openNetlink() throws IOException
     {
-        final NetNamespace own = open(Path.of("/proc/thread-self/ns/net"));
-        try
+        try (NetNamespace own = open(Path.of("/proc/thread-self/ns/net")))
         {
             setns(fd, "enter " + path);
-            final NetlinkSocket socket;
             try
             {
-                socket = NetlinkSocket.open(NetlinkSocket.NETLINK_ROUTE, 0, Rtnl.receiveTimeoutMs());
+                return Rtnl.openCurrent();
             }
             finally
             {
@@ -107,11 +84,6 @@ public final class NetNamespace implements AutoCloseable
                     Runtime.getRuntime().halt(5);
                 }
             }
-            return Rtnl.over(socket);
-        }
-        finally
-        {
-            own.close();
         }
     }
 
@@ -133,7 +105,10 @@ public final class NetNamespace implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            Libc.close(fd);
+            try (Arena arena = Arena.ofConfined())
+            {
+                Syscalls.call(Syscalls.errnoState(arena), Syscalls.SYS_CLOSE, fd, 0, 0, 0, 0, 0);
+            }
         }
     }
 
@@ -141,27 +116,12 @@ public final class NetNamespace implements AutoCloseable
     {
         try (Arena arena = Arena.ofConfined())
         {
-            final MemorySegment state = Libc.allocateErrnoState(arena);
-            final int rc = (int)SETNS.invokeExact(state, fd, CLONE_NEWNET);
-            if (rc != 0)
+            final MemorySegment state = Syscalls.errnoState(arena);
+            if (Syscalls.call(state, Syscalls.SYS_SETNS, fd, CLONE_NEWNET, 0, 0, 0, 0) != 0)
             {
-                final int errno = Libc.errno(state);
-                throw new IOException("setns(" + what + "): " + Libc.strerror(errno) + " (errno " + errno + ")");
+                final int errno = Syscalls.errno(state);
+                throw new IOException("setns(" + what + "): " + Errno.name(errno) + " (errno " + errno + ")");
             }
         }
-        catch (final IOException | RuntimeException | Error ex)
-        {
-            throw ex;
-        }
-        catch (final Throwable t)
-        {
-            throw new IllegalStateException("setns(" + what + ")", t);
-        }
-    }
-
-    private static MethodHandle downcall(final String name, final FunctionDescriptor descriptor)
-    {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(
-            () -> new IllegalStateException("libc symbol not found: " + name)), descriptor, Libc.captureErrno());
     }
 }

@@ -13,9 +13,6 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
-import dev.sluice.fastpath.sys.NetlinkSocket;
-
 /**
  * The rtnetlink requests the CNI plugin makes, over one {@code NETLINK_ROUTE} socket that belongs to one network
  * namespace (the host's, or a pod's opened through {@link NetNamespace#openNetlink()}). Every change is acknowledged
@@ -84,37 +81,25 @@ public final class Rtnl implements AutoCloseable
     {
     }
 
-    private final NetlinkSocket socket;
+    private final NetlinkChannel socket;
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment tx = arena.allocate(TX_LENGTH, 8);
     private final MemorySegment rx = arena.allocate(RX_LENGTH, 8);
     private int position;
     private int sequence;
 
-    private Rtnl(final NetlinkSocket socket)
+    private Rtnl(final NetlinkChannel socket)
     {
         this.socket = socket;
     }
 
-    /** @return an rtnetlink channel in the calling thread's network namespace. */
-    public static Rtnl openCurrent()
-    {
-        return new Rtnl(NetlinkSocket.open(NetlinkSocket.NETLINK_ROUTE, 0, RECEIVE_TIMEOUT_MS));
-    }
-
     /**
-     * @param socket a {@code NETLINK_ROUTE} socket (owned from now on).
-     * @return an rtnetlink channel over it.
+     * @return an rtnetlink channel in the calling thread's network namespace.
+     * @throws RtnlException when the socket cannot be made.
      */
-    public static Rtnl over(final NetlinkSocket socket)
+    public static Rtnl openCurrent() throws RtnlException
     {
-        return new Rtnl(socket);
-    }
-
-    /** @return the receive timeout every request is bounded by, in milliseconds. */
-    public static int receiveTimeoutMs()
-    {
-        return RECEIVE_TIMEOUT_MS;
+        return new Rtnl(NetlinkChannel.open(RECEIVE_TIMEOUT_MS));
     }
 
     /**
@@ -560,7 +545,7 @@ public final class Rtnl implements AutoCloseable
 
     private int receive(final String what) throws RtnlException
     {
-        final int n = socket.receive(rx, RX_LENGTH, false);
+        final int n = socket.receive(rx, RX_LENGTH);
         if (n < 0)
         {
             throw new RtnlException(what + (-n == EAGAIN ? " (no answer within " + RECEIVE_TIMEOUT_MS + " ms)" : ""),
@@ -577,7 +562,7 @@ public final class Rtnl implements AutoCloseable
         position = NLMSG_HEADER_LENGTH;
     }
 
-    private int send()
+    private int send() throws RtnlException
     {
         final int seq = ++sequence;
         tx.set(JAVA_INT, NLMSG_LENGTH_OFFSET, position);

@@ -2,7 +2,7 @@ package dev.sluice.control.cni;
 
 import java.io.IOException;
 
-import dev.sluice.fastpath.sys.Libc;
+import dev.sluice.fastpath.sys.Errno;
 
 /** An rtnetlink request the kernel refused: the request named and the errno it answered with. */
 public final class RtnlException extends IOException
@@ -15,7 +15,7 @@ public final class RtnlException extends IOException
      */
     public RtnlException(final String what, final int errno)
     {
-        super(what + ": " + Libc.strerror(errno) + " (errno " + errno + ")");
+        super(what + ": " + Errno.name(errno) + " (errno " + errno + ")");
         this.errno = errno;
     }
 

@@ -59,6 +59,7 @@ class CniPluginKernelTest
     private final String node = "sl-cni-node-" + suffix;
     private final List<String> namespaces = new ArrayList<>();
     private final List<EndpointRequest> agentSaw = new CopyOnWriteArrayList<>();
+    private String cniArgs = "IgnoreUnknown=1;K8S_POD_NAMESPACE=team-a;K8S_POD_NAME=web-0;K8S_POD_UID=0f0e";
     private EndpointServer agent;
     private Path socket;
     private Path ipamDir;
@@ -168,6 +169,7 @@ class CniPluginKernelTest
     @Test
     void delRemovesEverythingReleasesTheAddressAndIsIdempotent() throws Exception
     {
+        cniArgs = "K8S_POD_NAMESPACE=team-a;K8S_POD_NAME=web-0"; // no IgnoreUnknown: host-local must still accept
         final String range = "\"rangeStart\":\"198.18.77.10\",\"rangeEnd\":\"198.18.77.10\"";
         final String first = containerId();
         final String second = containerId();
@@ -313,8 +315,7 @@ class CniPluginKernelTest
         {
             env.put("CNI_CONTAINERID", id);
             env.put("CNI_IFNAME", "eth0");
-            env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=team-a;K8S_POD_NAME=web-0;" +
-                "K8S_POD_INFRA_CONTAINER_ID=" + id + ";K8S_POD_UID=0f0e");
+            env.put("CNI_ARGS", cniArgs + ";K8S_POD_INFRA_CONTAINER_ID=" + id);
         }
         if (podNetns != null)
         {
