@@ -33,9 +33,10 @@ final class CniTraining
         final String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"sluice\",\"type\":\"sluice-cni\"," +
             "\"agentSocket\":\"/run/sluice/agent.sock\",\"mtu\":1450,\"ipam\":{\"type\":\"host-local\"," +
             "\"ranges\":[[{\"subnet\":\"198.18.1.0/24\",\"gateway\":\"198.18.1.1\"}]]}," +
-            "\"prevResult\":{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"eth0\",\"mac\":\"02:00:00:00:00:01\"," +
-            "\"sandbox\":\"/var/run/netns/x\"}],\"ips\":[{\"address\":\"198.18.1.5/32\",\"gateway\":\"198.18.1.1\"," +
-            "\"interface\":0}],\"routes\":[{\"dst\":\"0.0.0.0/0\",\"gw\":\"198.18.1.1\"}]}}";
+            "\"prevResult\":{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"eth0\"," +
+            "\"mac\":\"02:00:00:00:00:01\",\"sandbox\":\"/var/run/netns/x\"}],\"ips\":[{\"address\":" +
+            "\"198.18.1.5/32\",\"gateway\":\"198.18.1.1\",\"interface\":0}],\"routes\":[{\"dst\":\"0.0.0.0/0\"," +
+            "\"gw\":\"198.18.1.1\"}]}}";
         final NetConf netconf;
         final CniEnvironment env;
         try

@@ -28,9 +28,10 @@ class CniResultTest
                 new CniResult.RouteEntry(IpPrefix.parse("0.0.0.0/0"), IpPrefix.literal("198.18.1.1"))),
             json("{}"));
         assertEquals("{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"sl0123456789\",\"mac\":" +
-            "\"02:00:00:00:00:0a\"},{\"name\":\"eth0\",\"mac\":\"02:00:00:00:00:0b\",\"sandbox\":\"/var/run/netns/p\"}]," +
-            "\"ips\":[{\"address\":\"198.18.1.5/32\",\"gateway\":\"198.18.1.1\",\"interface\":1}],\"routes\":[{\"dst\":" +
-            "\"198.18.1.1/32\"},{\"dst\":\"0.0.0.0/0\",\"gw\":\"198.18.1.1\"}],\"dns\":{}}", result.toJson().toString());
+            "\"02:00:00:00:00:0a\"},{\"name\":\"eth0\",\"mac\":\"02:00:00:00:00:0b\"," +
+            "\"sandbox\":\"/var/run/netns/p\"}],\"ips\":[{\"address\":\"198.18.1.5/32\"," +
+            "\"gateway\":\"198.18.1.1\",\"interface\":1}],\"routes\":[{\"dst\":\"198.18.1.1/32\"}," +
+            "{\"dst\":\"0.0.0.0/0\",\"gw\":\"198.18.1.1\"}],\"dns\":{}}", result.toJson().toString());
         assertEquals(result.toJson(), CniResult.fromJson(result.toJson()).toJson(), "round trip");
     }
 
@@ -38,8 +39,8 @@ class CniResultTest
     void readsHostLocalsResult()
     {
         final CniResult ipam = CniResult.fromJson(json("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":" +
-            "\"198.18.79.2/24\",\"gateway\":\"198.18.79.1\"},{\"address\":\"2001:2::5/64\",\"gateway\":\"2001:2::1\"}]," +
-            "\"dns\":{}}"));
+            "\"198.18.79.2/24\",\"gateway\":\"198.18.79.1\"},{\"address\":\"2001:2::5/64\"," +
+            "\"gateway\":\"2001:2::1\"}],\"dns\":{}}"));
         assertEquals(List.of(), ipam.interfaces());
         assertEquals("198.18.79.2/24", ipam.ips().get(0).address().toString());
         assertEquals("198.18.79.2/32", ipam.ips().get(0).address().host().toString());
