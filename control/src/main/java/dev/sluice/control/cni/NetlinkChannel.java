@@ -20,12 +20,12 @@ import dev.sluice.fastpath.sys.Errno;
  */
 final class NetlinkChannel implements AutoCloseable
 {
-    private static final int AF_NETLINK = 16;
-    private static final int SOCK_RAW_CLOEXEC = 3 | 0x80000;
-    private static final int NETLINK_ROUTE = 0;
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_RCVTIMEO = 20;
-    private static final int SOCKADDR_NL_LENGTH = 12;
+    static final int AF_NETLINK = 16;
+    static final int SOCK_RAW_CLOEXEC = 3 | 0x80000;
+    static final int NETLINK_ROUTE = 0;
+    static final int SOL_SOCKET = 1;
+    static final int SO_RCVTIMEO = 20;
+    static final int SOCKADDR_NL_LENGTH = 12;
 
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment errno = Syscalls.errnoState(arena);
