@@ -89,7 +89,7 @@ public record CniResult(String cniVersion, List<Interface> interfaces, List<IpCo
             node.put("address", ip.address().toString());
             if (ip.gateway() != null)
             {
-                node.put("gateway", ip.gateway().getHostAddress());
+                node.put("gateway", IpPrefix.format(ip.gateway()));
             }
             if (ip.interfaceIndex() != null)
             {
@@ -103,7 +103,7 @@ public record CniResult(String cniVersion, List<Interface> interfaces, List<IpCo
             node.put("dst", route.dst().toString());
             if (route.gw() != null)
             {
-                node.put("gw", route.gw().getHostAddress());
+                node.put("gw", IpPrefix.format(route.gw()));
             }
         }
         if (dns != null && !dns.isNull())

@@ -78,6 +78,56 @@ public record IpPrefix(InetAddress address, int prefixLen)
     @Override
     public String toString()
     {
-        return address.getHostAddress() + "/" + prefixLen;
+        return format(address) + "/" + prefixLen;
+    }
+
+    /**
+     * @param address an address.
+     * @return IPv4 dotted quad, or IPv6 in the RFC 5952 form ({@code 2001:2::5}, not {@code 2001:2:0:0:0:0:0:5}).
+     */
+    public static String format(final InetAddress address)
+    {
+        final byte[] bytes = address.getAddress();
+        if (bytes.length == 4)
+        {
+            return address.getHostAddress();
+        }
+        final int[] groups = new int[8];
+        for (int i = 0; i < 8; i++)
+        {
+            groups[i] = (bytes[2 * i] & 0xFF) << 8 | bytes[2 * i + 1] & 0xFF;
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; )
+        {
+            int j = i;
+            while (j < 8 && groups[j] == 0)
+            {
+                j++;
+            }
+            if (j - i > bestLength)
+            {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        final StringBuilder text = new StringBuilder(39);
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart)
+            {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (text.length() > 0 && text.charAt(text.length() - 1) != ':')
+            {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return text.toString();
     }
 }

@@ -153,7 +153,7 @@ public final class SluiceCniPlugin
                     final EndpointReply reply = callAgent(conf, new EndpointRequest(EndpointRequest.VERSION,
                         EndpointCommand.ADD, env.containerId(), env.netns().toString(), env.ifName(), host,
                         env.podNamespace(), env.podName(),
-                        ips.stream().map(ip -> ip.address().address().getHostAddress()).toList(),
+                        ips.stream().map(ip -> IpPrefix.format(ip.address().address())).toList(),
                         podLink.macString()));
                     agentAdded = true;
                     failIfRefused(reply, "ADD");
@@ -320,7 +320,7 @@ public final class SluiceCniPlugin
                         Objects.equals(r.gateway(), route.gw())))
                     {
                         throw failed("route " + route.dst() + (route.gw() == null ? "" : " via " +
-                            route.gw().getHostAddress()) + " dev " + env.ifName() + " is missing");
+                            IpPrefix.format(route.gw())) + " dev " + env.ifName() + " is missing");
                     }
                 }
                 final List<Rtnl.Neighbour> neighbours = podNl.neighbours();
@@ -329,7 +329,7 @@ public final class SluiceCniPlugin
                     if (ip.gateway() != null && neighbours.stream().noneMatch(n -> n.index() == pod.index() &&
                         n.address().equals(ip.gateway()) && (n.state() & NUD_PERMANENT) != 0 && n.mac().length == 6))
                     {
-                        throw failed("no permanent neighbour entry for gateway " + ip.gateway().getHostAddress() +
+                        throw failed("no permanent neighbour entry for gateway " + IpPrefix.format(ip.gateway()) +
                             " on " + env.ifName());
                     }
                 }

@@ -236,6 +236,44 @@ class CniPluginKernelTest
     }
 
     @Test
+    void dualStackAddConfiguresBothFamiliesAndChecks() throws Exception
+    {
+        final String pod = netns("sl-cni-pod-" + suffix);
+        final String id = containerId();
+        final String v6 = ",[{\"subnet\":\"2001:2:77::/64\",\"gateway\":\"2001:2:77::1\"}]";
+        final Run add = plugin("ADD", id, pod, netconf(null, null, v6));
+        assertEquals(0, add.exit(), add::describe);
+        final JsonNode result = JSON.readTree(add.stdout());
+        assertEquals(2, result.get("ips").size(), add::describe);
+        final String address6 = result.at("/ips/1/address").stringValue();
+        assertTrue(address6.matches("2001:2:77::[0-9a-f]+/128"), address6);
+        assertEquals("2001:2:77::1", result.at("/ips/1/gateway").stringValue());
+        assertEquals(1, result.at("/ips/1/interface").intValue());
+        assertTrue(contains(result.get("routes"), "{\"dst\":\"2001:2:77::1/128\"}"), add::describe);
+        assertTrue(contains(result.get("routes"), "{\"dst\":\"::/0\",\"gw\":\"2001:2:77::1\"}"), add::describe);
+
+        final String ip6 = address6.substring(0, address6.indexOf('/'));
+        final List<String> addresses = new ArrayList<>();
+        ipJson(pod, "-6", "addr", "show", "dev", "eth0").get(0).get("addr_info").forEach(a ->
+            addresses.add(a.get("local").stringValue() + "/" + a.get("prefixlen").intValue()));
+        assertTrue(addresses.contains(ip6 + "/128"), addresses::toString);
+        final JsonNode routes = ipJson(pod, "-6", "route", "show");
+        assertTrue(contains(routes, "{\"dst\":\"default\",\"gateway\":\"2001:2:77::1\",\"dev\":\"eth0\"}"),
+            routes::toString);
+        assertTrue(contains(routes, "{\"dst\":\"2001:2:77::1\",\"dev\":\"eth0\"}"), routes::toString);
+        assertTrue(contains(ipJson(pod, "-6", "neigh", "show", "dev", "eth0"), "{\"dst\":\"2001:2:77::1\"," +
+            "\"lladdr\":\"" + GATEWAY_MAC + "\",\"state\":[\"PERMANENT\"]}"));
+        assertEquals(2, agentSaw.getFirst().ips().size());
+        assertEquals(ip6, agentSaw.getFirst().ips().get(1));
+
+        final Run check = plugin("CHECK", id, pod, netconf(null, result, v6));
+        assertEquals(0, check.exit(), check::describe);
+        final Run del = plugin("DEL", id, pod, netconf(null, result, v6));
+        assertEquals(0, del.exit(), del::describe);
+        assertEquals(List.of(), leases());
+    }
+
+    @Test
     void agentDownIsTryAgainLaterAndLeavesNoVethNorLease() throws Exception
     {
         agent.close();
@@ -352,10 +390,15 @@ class CniPluginKernelTest
 
     private String netconf(final String rangeExtra, final JsonNode prevResult)
     {
+        return netconf(rangeExtra, prevResult, "");
+    }
+
+    private String netconf(final String rangeExtra, final JsonNode prevResult, final String moreRanges)
+    {
         final ObjectNode conf = (ObjectNode)JSON.readTree("{\"cniVersion\":\"1.0.0\",\"name\":\"sluice\"," +
             "\"type\":\"sluice-cni\",\"agentSocket\":\"" + socket + "\",\"ipam\":{\"type\":\"host-local\"," +
             "\"ranges\":[[{\"subnet\":\"198.18.77.0/24\",\"gateway\":\"198.18.77.1\"" +
-            (rangeExtra == null ? "" : "," + rangeExtra) + "}]],\"dataDir\":\"" + ipamDir + "\"}}");
+            (rangeExtra == null ? "" : "," + rangeExtra) + "}]" + moreRanges + "],\"dataDir\":\"" + ipamDir + "\"}}");
         if (prevResult != null)
         {
             conf.set("prevResult", prevResult);
@@ -403,7 +446,7 @@ class CniPluginKernelTest
         }
         try (Stream<Path> files = Files.list(dir))
         {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9.]+")).toList();
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9.]+|[0-9a-f:]+")).toList();
         }
     }
 
