@@ -45,12 +45,18 @@ public final class CniCommand implements Runnable
             description = "The CNI bin directory, e.g. /opt/cni/bin (created if missing).")
         Path dir;
 
+        @Option(names = "--java-home", paramLabel = "JDK",
+            description = "The JDK (25 or later) the plugin runs on; it must exist where the plugin runs (on a "
+                + "node: a host path). Default: the JDK running this command.")
+        Path javaHome;
+
         @Override
         public Integer call()
         {
             try
             {
-                spec.commandLine().getOut().println(CniInstall.install(dir));
+                spec.commandLine().getOut().println(javaHome == null ? CniInstall.install(dir) :
+                    CniInstall.install(dir, javaHome));
                 return 0;
             }
             catch (final IOException ex)

@@ -30,6 +30,18 @@ class CniCommandTest
     }
 
     @Test
+    void aJavaHomeWithoutJavaIsRefused()
+    {
+        final CommandLine cli = SluiceCli.commandLine();
+        final StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        final Path jdk = dir.resolve("no-jdk");
+        assertEquals(1, cli.execute("cni", "install", "--dir", dir.resolve("bin").toString(), "--java-home",
+            jdk.toString()));
+        assertTrue(err.toString().contains("no java at " + jdk.resolve("bin/java")), err.toString());
+    }
+
+    @Test
     void installNeedsADirectory()
     {
         final CommandLine cli = SluiceCli.commandLine();

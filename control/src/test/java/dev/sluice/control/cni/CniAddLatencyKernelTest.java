@@ -34,7 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (the JDK's default CDS archive only), a dynamic AppCDS archive ({@code -XX:SharedArchiveFile}, made by the same
  * training run) and the AOT cache {@link CniInstall} installs ({@code -XX:AOTCache}). Runs interleave the variants
  * so that machine load hits them alike. Prints min/median/p99 and writes them to
- * {@code target/cni-add-latency.txt}; {@code -Dsluice.cni.latency.runs=N} sets the runs per variant (default 20).
+ * {@code target/cni-add-latency.txt}; {@code -Dsluice.cni.latency.runs=N} sets the runs per variant (default 8, to
+ * keep the suite short; the README's numbers come from 30). The assertion compares CPU medians when
+ * {@code /usr/bin/time} is there (they suffer less than wall time from a loaded machine), else wall medians.
  */
 @KernelTest
 class CniAddLatencyKernelTest
@@ -59,7 +61,7 @@ class CniAddLatencyKernelTest
     void theAotCacheMakesAddFasterThanNoCache() throws Exception
     {
         ExternalTools.requireCommand("ip", "iproute2");
-        final int runs = Integer.getInteger("sluice.cni.latency.runs", 20);
+        final int runs = Integer.getInteger("sluice.cni.latency.runs", 8);
         final Path bin = work.resolve("bin");
         final Path launcher = CniInstall.install(bin);
         final String script = Files.readString(launcher);
@@ -117,6 +119,7 @@ class CniAddLatencyKernelTest
         report.append(String.format("%-50s %8s %8s %8s %12s%n", "variant", "min ms", "median", "p99",
             "CPU ms (med)"));
         final Map<String, Double> medians = new LinkedHashMap<>();
+        final Map<String, Long> cpuMedians = new LinkedHashMap<>();
         for (final Map.Entry<String, long[]> entry : samples.entrySet())
         {
             final long[] sorted = entry.getValue().clone();
@@ -125,6 +128,7 @@ class CniAddLatencyKernelTest
             medians.put(entry.getKey(), median);
             final long[] cpuSorted = cpu.get(entry.getKey()).clone();
             Arrays.sort(cpuSorted);
+            cpuMedians.put(entry.getKey(), cpuSorted[(cpuSorted.length - 1) / 2]);
             report.append(String.format("%-50s %8.1f %8.1f %8.1f %12d%n", entry.getKey(), sorted[0] / 1e6, median,
                 sorted[(int)Math.ceil(0.99 * sorted.length) - 1] / 1e6, cpuSorted[(cpuSorted.length - 1) / 2]));
         }
@@ -132,8 +136,10 @@ class CniAddLatencyKernelTest
         final Path out = Path.of("target", "cni-add-latency.txt");
         Files.createDirectories(out.getParent());
         Files.writeString(out, report.toString());
-        final List<Double> m = new ArrayList<>(medians.values());
-        assertTrue(m.get(3) < m.get(0), "the AOT cache must make ADD faster than no cache:\n" + report);
+        final List<Double> wall = new ArrayList<>(medians.values());
+        final List<Long> cpuTime = new ArrayList<>(cpuMedians.values());
+        assertTrue(cpuTime.get(0) >= 0 ? cpuTime.get(3) < cpuTime.get(0) : wall.get(3) < wall.get(0),
+            "the AOT cache must make ADD cheaper than no cache:\n" + report);
     }
 
     /**
