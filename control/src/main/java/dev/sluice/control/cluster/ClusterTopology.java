@@ -105,10 +105,12 @@ public final class ClusterTopology implements AutoCloseable
      * @param kubeconfig        a real cluster's kubeconfig, or null for the embedded API server.
      * @param agentReadyTimeout how long an agent may take to answer /readyz 200.
      * @param agentJvmOptions   extra JVM options of the agents (e.g. heap size).
+     * @param agents            whether to install the CNI plugin and start the agents (without them: only the
+     *                          underlay, the nodes' namespaces and the API server, no pods).
      * @param log               progress messages (one line each).
      */
     public record Options(ClusterLayout layout, int nodeCount, Path runDir, Path kubeconfig,
-        Duration agentReadyTimeout, List<String> agentJvmOptions, Consumer<String> log)
+        Duration agentReadyTimeout, List<String> agentJvmOptions, boolean agents, Consumer<String> log)
     {
         /**
          * Checks the node count.
@@ -135,7 +137,7 @@ public final class ClusterTopology implements AutoCloseable
             final Consumer<String> log)
         {
             return new Options(layout, nodeCount, runDir, null, Duration.ofSeconds(90),
-                List.of("-Xmx384m", "-XX:+UseSerialGC"), log);
+                List.of("-Xmx384m", "-XX:+UseSerialGC"), true, log);
         }
 
         /**
@@ -144,7 +146,15 @@ public final class ClusterTopology implements AutoCloseable
          */
         public Options withKubeconfig(final Path file)
         {
-            return new Options(layout, nodeCount, runDir, file, agentReadyTimeout, agentJvmOptions, log);
+            return new Options(layout, nodeCount, runDir, file, agentReadyTimeout, agentJvmOptions, agents, log);
+        }
+
+        /**
+         * @return these options without CNI plugin and agents (the plumbing and the API server only).
+         */
+        public Options withoutAgents()
+        {
+            return new Options(layout, nodeCount, runDir, kubeconfig, agentReadyTimeout, agentJvmOptions, false, log);
         }
     }
 
@@ -158,8 +168,8 @@ public final class ClusterTopology implements AutoCloseable
      * @param podCidr     its pod CIDR.
      * @param gateway     its pods' gateway.
      * @param dir         its directory under the run dir (agent output, policy action log).
-     * @param policyLog   the agent's policy action log.
-     * @param agent       the agent process.
+     * @param policyLog   the agent's policy action log (null without agents).
+     * @param agent       the agent process (null without agents).
      */
     public record NodeHandle(int index, String name, String netns, String address, String podCidr, String gateway,
         Path dir, Path policyLog, ChildProcesses.Child agent)
@@ -306,8 +316,11 @@ public final class ClusterTopology implements AutoCloseable
             .build();
         onClose("API client", client::close);
 
-        cniBinary = installCni(options.runDir().resolve("cni-bin"));
-        log("CNI plugin: " + cniBinary);
+        if (options.agents())
+        {
+            cniBinary = installCni(options.runDir().resolve("cni-bin"));
+            log("CNI plugin: " + cniBinary);
+        }
 
         for (int i = 1; i <= options.nodeCount(); i++)
         {
@@ -334,11 +347,16 @@ public final class ClusterTopology implements AutoCloseable
         }
         for (int i = 1; i <= options.nodeCount(); i++)
         {
-            nodes.add(startAgent(i));
+            nodes.add(options.agents() ? startAgent(i) : new NodeHandle(i, ClusterLayout.nodeName(i),
+                layout.nodeNetns(i), layout.nodeAddress(i), ClusterLayout.podCidr(i), ClusterLayout.podGateway(i),
+                options.runDir().resolve(ClusterLayout.nodeName(i)), null, null));
         }
         for (final NodeHandle node : nodes)
         {
-            awaitReady(node);
+            if (node.agent() != null)
+            {
+                awaitReady(node);
+            }
         }
     }
 
@@ -543,6 +561,10 @@ public final class ClusterTopology implements AutoCloseable
         final Map<String, String> labels) throws IOException, InterruptedException
     {
         final NodeHandle host = node(node);
+        if (cniBinary == null)
+        {
+            throw new IllegalStateException("this topology runs no agents and has no CNI plugin: no pods");
+        }
         final String netns = layout.podNetns(node, namespace, name);
         final String containerId = sha256Hex(layout.prefix() + namespace + "/" + name + "/" + System.nanoTime());
         final Pod pod = client.pods().inNamespace(namespace).resource(new PodBuilder()

@@ -56,6 +56,10 @@ public final class EmbeddedApiServer implements AutoCloseable
     /** Where the real kubectl lives. */
     public static final Path KUBECTL = Path.of("/usr/bin/kubectl");
 
+    /** fabric8's MockWebServer logs every request at INFO; held here so the level sticks (loggers are weak). */
+    private static final java.util.logging.Logger MOCK_LOG =
+        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver.MockWebServer");
+
     private static final String AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
     /** group/version -> resources (plural, kind, namespaced). */
@@ -104,6 +108,7 @@ public final class EmbeddedApiServer implements AutoCloseable
         }
         this.address = address;
         this.port = port;
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
         this.crud = new KubernetesCrudDispatcher(List.of(new CustomResourceDefinitionContext.Builder()
             .withGroup("sluice.dev").withVersion("v1alpha1").withPlural("networkloggings").withKind("NetworkLogging")
             .withScope("Cluster").build()));
