@@ -70,7 +70,8 @@ public record ClusterLayout(String prefix, int underlayBase, int prefixLength, P
     }
 
     /**
-     * @return how many nodes fit: underlay addresses (minus the API server and broadcast), pod CIDRs up to 198.18.249.0.
+     * @return how many nodes fit: underlay addresses (minus the API server's and broadcast), pod CIDRs up to
+     *     198.18.249.0/24.
      */
     public int maxNodes()
     {

@@ -414,7 +414,8 @@ public final class ClusterTopology implements AutoCloseable
             "--endpoint-socket", layout.endpointSocket(i).toString(),
             "--http-address", "127.0.0.1", "--http-port", Integer.toString(AGENT_HTTP_PORT),
             "--log-file", policyLog.toString()));
-        final ChildProcesses.Child agent = children.start("agent " + name, command, Map.of(),
+        final ChildProcesses.Child agent = children.start("agent " + name, command,
+            Map.of("NO_PROXY", layout.apiAddress(), "no_proxy", layout.apiAddress()),
             dir.resolve("agent.out"), dir.resolve("agent.err"));
         onClose("agent " + name + " (pid " + agent.pid() + ")", () ->
         {
@@ -439,9 +440,9 @@ public final class ClusterTopology implements AutoCloseable
                 throw new IOException("agent " + node.name() + " exited " + node.agent().process().exitValue()
                     + " before it was ready: " + tail(node.agent().stderr()) + tail(node.agent().stdout()));
             }
-            final Shell.Result r = Shell.run(List.of("ip", "netns", "exec", node.netns(), "curl", "-s", "-o",
-                "/dev/null", "-w", "%{http_code}", "--max-time", "2", node.agentUrl() + "/readyz"), Map.of(), null,
-                Shell.SHORT);
+            final Shell.Result r = Shell.run(List.of("ip", "netns", "exec", node.netns(), "curl", "--noproxy", "*",
+                "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", node.agentUrl() + "/readyz"),
+                Map.of(), null, Shell.SHORT);
             if (r.ok() && r.stdout().strip().equals("200"))
             {
                 log("agent " + node.name() + ": ready");
@@ -836,7 +837,7 @@ public final class ClusterTopology implements AutoCloseable
         throws IOException
     {
         final double seconds = timeout.toMillis() / 1000.0;
-        final Shell.Result r = exec(from, timeout.plusSeconds(5), "curl", "-s", "-S", "--max-time",
+        final Shell.Result r = exec(from, timeout.plusSeconds(5), "curl", "--noproxy", "*", "-s", "-S", "--max-time",
             Double.toString(seconds), "http://" + address + ":" + port + "/");
         return new Probe(r.ok(), r.stdout().strip(), r.describe());
     }
@@ -901,8 +902,8 @@ public final class ClusterTopology implements AutoCloseable
     public String agentGet(final int node, final String path) throws IOException
     {
         final NodeHandle n = node(node);
-        return Shell.run(List.of("ip", "netns", "exec", n.netns(), "curl", "-s", "-f", "--max-time", "10",
-            n.agentUrl() + path), Map.of(), null, Shell.SHORT).check().stdout();
+        return Shell.run(List.of("ip", "netns", "exec", n.netns(), "curl", "--noproxy", "*", "-s", "-f",
+            "--max-time", "10", n.agentUrl() + path), Map.of(), null, Shell.SHORT).check().stdout();
     }
 
     /**
@@ -917,8 +918,8 @@ public final class ClusterTopology implements AutoCloseable
         final List<String> command = new ArrayList<>(List.of(EmbeddedApiServer.KUBECTL.toString(),
             "--request-timeout=20s"));
         command.addAll(List.of(args));
-        return Shell.run(command, Map.of("KUBECONFIG", kubeconfig.toString(), "HOME", options.runDir().toString()),
-            null, Duration.ofSeconds(60));
+        return Shell.run(command, Map.of("KUBECONFIG", kubeconfig.toString(), "HOME", options.runDir().toString(),
+            "NO_PROXY", layout.apiAddress(), "no_proxy", layout.apiAddress()), null, Duration.ofSeconds(60));
     }
 
     /**
