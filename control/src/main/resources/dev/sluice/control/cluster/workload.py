@@ -1,5 +1,5 @@
 # The workload of a pod in the one-machine cluster (stdlib only, run by /usr/bin/python3 inside the pod's netns).
-#   TCP 8080  HTTP: every GET answers "NAMESPACE/POD\n"
+#   TCP 8080  HTTP: GET /big answers 200000 bytes, every other GET "NAMESPACE/POD\n"
 #   UDP 5353  echo: answers "NAMESPACE/POD " + the datagram
 #   TCP 9000  echo: sends back every byte it reads (round-trip timing)
 # Prints "ready" once every socket listens; exits on SIGTERM.
@@ -15,7 +15,7 @@ NAME = sys.argv[1]
 
 class Hello(BaseHTTPRequestHandler):
     def do_GET(self):
-        body = (NAME + "\n").encode()
+        body = b"x" * 200000 if self.path == "/big" else (NAME + "\n").encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))

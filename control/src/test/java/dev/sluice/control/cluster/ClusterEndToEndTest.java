@@ -347,7 +347,46 @@ class ClusterEndToEndTest
         assertTrue(real.toString().contains("X"), "the policies deny something");
     }
 
+    @Test
+    @Order(10)
+    void aPodMtuAboveTheTunnelsGetsFragmentationNeededAndTcpStillCompletes() throws Exception
+    {
+        final int podMtu = mtu(xb);
+        assertTrue(podMtu < 1500, "the CNI gives pods the tunnel MTU (below the underlay's 1500): " + podMtu);
+        try
+        {
+            // both ends believe in 1500: x/b's full-sized segments to x/a do not fit the tunnel; the fast path answers
+            // them with ICMP fragmentation-needed and x/b's kernel lowers its path MTU (PMTUD)
+            setMtu(xa, 1500);
+            setMtu(xb, 1500);
+            final Shell.Result big = cluster.exec(xa, Duration.ofSeconds(30), "curl", "--noproxy", "*", "-s", "-S",
+                "--max-time", "20", "-o", "/dev/null", "-w", "%{size_download}", "http://" + xb.ip() + ":8080/big");
+            assertTrue(big.ok(), big::describe);
+            assertEquals("200000", big.stdout().strip());
+            final Shell.Result cache = cluster.exec(xb, Duration.ofSeconds(5), "ip", "route", "get", xa.ip());
+            System.out.println("x/b's route to x/a after the transfer: " + cache.stdout().strip());
+            assertTrue(cache.stdout().contains("mtu " + podMtu), cache::describe);
+        }
+        finally
+        {
+            setMtu(xa, podMtu);
+            setMtu(xb, podMtu);
+            cluster.exec(xb, Duration.ofSeconds(5), "ip", "route", "flush", "cache");
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------
+
+    private int mtu(final ClusterTopology.PodHandle pod) throws IOException
+    {
+        return Integer.parseInt(cluster.exec(pod, Duration.ofSeconds(5), "cat", "/sys/class/net/eth0/mtu").check()
+            .stdout().strip());
+    }
+
+    private void setMtu(final ClusterTopology.PodHandle pod, final int mtu) throws IOException
+    {
+        cluster.exec(pod, Duration.ofSeconds(5), "ip", "link", "set", "eth0", "mtu", Integer.toString(mtu)).check();
+    }
 
     private void assertReaches(final ClusterTopology.PodHandle from, final ClusterTopology.PodHandle to,
         final String name) throws IOException
