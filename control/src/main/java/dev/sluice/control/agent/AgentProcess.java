@@ -84,7 +84,7 @@ public final class AgentProcess implements AutoCloseable
 
     private final Options options;
     private final TableSink sink;
-    private final VerdictEvents events = new VerdictEvents(VERDICT_RING_CAPACITY);
+    private final VerdictEvents events;
     private final MetricsRegistry registry = new MetricsRegistry();
     private final Readiness readiness = new Readiness();
     private final AgentMetrics metrics = new AgentMetrics(readiness);
@@ -95,11 +95,13 @@ public final class AgentProcess implements AutoCloseable
     private NodeAgent agent;
     private AgentHttpServer http;
     private final List<AutoCloseable> alsoClose = new ArrayList<>();
+    private volatile NodeDataplane dataplane;
 
-    private AgentProcess(final Options options, final TableSink sink)
+    private AgentProcess(final Options options, final TableSink sink, final VerdictEvents events)
     {
         this.options = options;
         this.sink = sink;
+        this.events = events;
     }
 
     /**
@@ -115,7 +117,25 @@ public final class AgentProcess implements AutoCloseable
     public static AgentProcess start(final Options options, final TableSink sink,
         final Function<ControlMetrics, NodeAgent> agent) throws IOException, InterruptedException
     {
-        final AgentProcess process = new AgentProcess(options, sink);
+        return start(options, sink, agent, new VerdictEvents(VERDICT_RING_CAPACITY));
+    }
+
+    /**
+     * Start the process with the verdict ring the workers already publish to.
+     *
+     * @param options the options.
+     * @param sink    the table sink.
+     * @param agent   makes the node agent.
+     * @param events  the verdict ring of the workers.
+     * @return the running process.
+     * @throws IOException          when the log file cannot be opened or the endpoint cannot bind.
+     * @throws InterruptedException when interrupted while binding.
+     */
+    public static AgentProcess start(final Options options, final TableSink sink,
+        final Function<ControlMetrics, NodeAgent> agent, final VerdictEvents events)
+        throws IOException, InterruptedException
+    {
+        final AgentProcess process = new AgentProcess(options, sink, events);
         try
         {
             process.startAll(agent);
@@ -178,6 +198,16 @@ public final class AgentProcess implements AutoCloseable
     public synchronized void closeAlso(final AutoCloseable resource)
     {
         alsoClose.add(Objects.requireNonNull(resource, "resource"));
+    }
+
+    /**
+     * @param live the node's dataplane: its ports and counters appear in {@code /status}, its series in
+     *             {@code /metrics}.
+     */
+    public void dataplane(final NodeDataplane live)
+    {
+        live.metrics(registry);
+        this.dataplane = live;
     }
 
     /**
@@ -265,11 +295,17 @@ public final class AgentProcess implements AutoCloseable
             }
             counters.put("table_compile_failures", publisher.compileFailures());
         }
+        final NodeDataplane live = dataplane;
+        if (live != null)
+        {
+            live.statusCounters(counters);
+        }
         counters.put("verdict_events_published", events.counter(VerdictEvents.COUNTER_PUBLISHED));
         counters.put("verdict_events_dropped", events.counter(VerdictEvents.COUNTER_DROPPED));
         return new NodeStatus(options.config().nodeName(), VERSION, readiness.isReady(),
             readiness.isReady() ? null : readiness.reason(), (System.nanoTime() - startNs) / 1_000_000_000L,
-            http == null ? null : http.transport().name(), List.of(), tables, workers, counters);
+            http == null ? null : http.transport().name(), live == null ? List.of() : live.interfaces(), tables,
+            workers, counters);
     }
 
     /**

@@ -22,7 +22,11 @@ import dev.sluice.control.model.ClusterState;
 import dev.sluice.control.model.ClusterStateBuilder;
 import dev.sluice.control.model.ObjectKey;
 import dev.sluice.control.model.Rejection;
+import dev.sluice.control.model.PodRef;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodIP;
 
 /**
  * The control loop: the one thread that owns the cluster model. Informer threads only {@link #offer} events into a
@@ -41,6 +45,12 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
  * <p>
  * Rejected objects ({@link BuildResult#rejections()}) are logged, counted and reported once per distinct
  * rejection; warnings are logged once.
+ * <p>
+ * CNI registrations: a kubelet sets {@code status.podIP} only after CNI ADD returned, and ADD waits for tables that
+ * contain the pod. So a Pod of this node without {@code status.podIP} is given the addresses its CNI registration
+ * reported ({@link #cniAddresses}); {@link #endpointChanged} (any thread) tells the loop that a registration came or
+ * went, which re-applies that Pod and builds new tables (the pod's port and MAC changed even when the model did
+ * not).
  */
 public final class ControlAgent implements Agent
 {
@@ -57,6 +67,13 @@ public final class ControlAgent implements Agent
     private final Supplier<List<HasMetadata>> relist;
     private final java.util.function.BooleanSupplier informersSynced;
     private final ManyToOneConcurrentArrayQueue<ObjectEvent> queue;
+    private final ManyToOneConcurrentArrayQueue<PodRef> endpointChanges = new ManyToOneConcurrentArrayQueue<>(1024);
+    private final AtomicBoolean rebuildRequested = new AtomicBoolean();
+    private final Map<PodRef, Pod> localPodsWithoutIp = new HashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<PodRef, String> podNodes =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    private final String nodeName;
+    private volatile CniAddresses cniAddresses = pod -> List.of();
     private final AtomicBoolean overflowed = new AtomicBoolean();
     private final SynchronizedHistogram applyLatency = new SynchronizedHistogram(HIGHEST_TRACKABLE_NS, 3);
     private final ArrayDeque<PendingInstall> pendingInstalls = new ArrayDeque<>();
@@ -88,6 +105,7 @@ public final class ControlAgent implements Agent
         final Supplier<List<HasMetadata>> relist, final java.util.function.BooleanSupplier synced)
     {
         this.informersSynced = Objects.requireNonNull(synced, "synced");
+        this.nodeName = config.nodeName();
         this.builder = new ClusterStateBuilder(new ClusterStateBuilder.Limits(config.maxPolicyPeers()));
         this.sink = Objects.requireNonNull(sink, "sink");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -113,6 +131,61 @@ public final class ControlAgent implements Agent
         overflowed.set(true);
         metrics.onEventDropped();
         return false;
+    }
+
+    /**
+     * The addresses CNI ADD registered for the pods of this node.
+     */
+    @FunctionalInterface
+    public interface CniAddresses
+    {
+        /**
+         * @param pod a pod of this node.
+         * @return the addresses its CNI registration reported (primary first), empty when none.
+         */
+        List<String> addressesOf(PodRef pod);
+    }
+
+    /**
+     * @param addresses where CNI registrations are looked up (set before the loop starts).
+     * @return this agent.
+     */
+    public ControlAgent cniAddresses(final CniAddresses addresses)
+    {
+        this.cniAddresses = Objects.requireNonNull(addresses, "addresses");
+        return this;
+    }
+
+    /**
+     * A CNI registration of {@code pod} came or went (any thread): the loop re-applies the Pod and builds new
+     * tables at its next tick.
+     *
+     * @param pod the pod.
+     */
+    public void endpointChanged(final PodRef pod)
+    {
+        if (!endpointChanges.offer(pod))
+        {
+            overflowed.set(true);
+            rebuildRequested.set(true);
+        }
+    }
+
+    /**
+     * Build new tables at the next tick even if the model did not change (e.g. the tunnel next hops changed).
+     */
+    public void requestRebuild()
+    {
+        rebuildRequested.set(true);
+    }
+
+    /**
+     * @param pod a pod.
+     * @return its {@code spec.nodeName} as last seen (any thread), or {@code null} when the pod is unknown.
+     */
+    public String nodeOf(final PodRef pod)
+    {
+        return podNodes.get(pod);
     }
 
     /**
@@ -167,6 +240,7 @@ public final class ControlAgent implements Agent
     {
         final long nowNs = clock.nanoTime();
         int work = drain();
+        work += drainEndpointChanges(nowNs);
         if (!synced && informersSynced.getAsBoolean())
         {
             synced = true;
@@ -200,8 +274,9 @@ public final class ControlAgent implements Agent
         while (drained < DRAIN_LIMIT && (event = queue.poll()) != null)
         {
             drained++;
+            final HasMetadata object = prepare(event.type(), event.object());
             final boolean changed = event.type() == ObjectEvent.Type.UPSERT
-                ? builder.put(event.object()) : builder.remove(event.object());
+                ? builder.put(object) : builder.remove(object);
             if (changed)
             {
                 noteChange(event.receivedNs());
@@ -218,7 +293,7 @@ public final class ControlAgent implements Agent
         for (final HasMetadata object : objects)
         {
             present.add(ObjectKey.of(object));
-            if (builder.put(object))
+            if (builder.put(prepare(ObjectEvent.Type.UPSERT, object)))
             {
                 changed++;
             }
@@ -238,6 +313,76 @@ public final class ControlAgent implements Agent
             noteChange(nowNs);
         }
         return 1;
+    }
+
+    private int drainEndpointChanges(final long nowNs)
+    {
+        int work = 0;
+        PodRef pod;
+        while (work < DRAIN_LIMIT && (pod = endpointChanges.poll()) != null)
+        {
+            work++;
+            final Pod waiting = localPodsWithoutIp.get(pod);
+            if (waiting != null)
+            {
+                builder.put(withCniAddresses(waiting));
+            }
+            // the pod's port and MAC changed: new tables even when the model did not
+            noteChange(nowNs);
+        }
+        if (rebuildRequested.getAndSet(false))
+        {
+            noteChange(nowNs);
+            work++;
+        }
+        return work;
+    }
+
+    private HasMetadata prepare(final ObjectEvent.Type type, final HasMetadata object)
+    {
+        if (!(object instanceof Pod pod) || pod.getMetadata() == null || pod.getMetadata().getName() == null)
+        {
+            return object;
+        }
+        final String namespace = pod.getMetadata().getNamespace() == null ? "default" : pod.getMetadata().getNamespace();
+        final PodRef ref = new PodRef(namespace, pod.getMetadata().getName());
+        if (type == ObjectEvent.Type.DELETE)
+        {
+            podNodes.remove(ref);
+            localPodsWithoutIp.remove(ref);
+            return object;
+        }
+        final String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+        if (node != null)
+        {
+            podNodes.put(ref, node);
+        }
+        final boolean hasIp = pod.getStatus() != null && pod.getStatus().getPodIP() != null
+            && !pod.getStatus().getPodIP().isEmpty();
+        if (nodeName.equals(node) && !hasIp)
+        {
+            localPodsWithoutIp.put(ref, pod);
+            return withCniAddresses(pod);
+        }
+        localPodsWithoutIp.remove(ref);
+        return pod;
+    }
+
+    private Pod withCniAddresses(final Pod pod)
+    {
+        final String namespace = pod.getMetadata().getNamespace() == null ? "default" : pod.getMetadata().getNamespace();
+        final List<String> ips = cniAddresses.addressesOf(new PodRef(namespace, pod.getMetadata().getName()));
+        if (ips.isEmpty())
+        {
+            return pod;
+        }
+        final List<PodIP> podIps = ips.stream().map(ip -> new PodIP(ip)).toList();
+        final String version = pod.getMetadata().getResourceVersion();
+        return new PodBuilder(pod)
+            .editMetadata().withResourceVersion((version == null ? "" : version) + "/cni=" + String.join(",", ips))
+            .endMetadata()
+            .editOrNewStatus().withPodIP(ips.get(0)).withPodIPs(podIps).endStatus()
+            .build();
     }
 
     private void noteChange(final long receivedNs)

@@ -13,6 +13,10 @@ import dev.sluice.fastpath.service.ServiceTable;
 import dev.sluice.fastpath.service.ServiceTableBuilder;
 import dev.sluice.fastpath.table.LocalEndpoints;
 import dev.sluice.fastpath.table.NodeTables;
+import dev.sluice.fastpath.tunnel.NextHopResolver;
+import dev.sluice.fastpath.tunnel.TunnelConfig;
+import dev.sluice.fastpath.tunnel.TunnelTemplates;
+import dev.sluice.control.compile.NodeTablesCompiler;
 
 /**
  * Compiles a {@link ClusterState} into the {@link NodeTables} of one node for the {@link TablePublisher}; called on
@@ -41,7 +45,37 @@ public interface NodeTablesSource
      */
     static NodeTablesSource compiler(final String node, final EndpointPorts ports)
     {
-        return new Compiler(node, ports);
+        return new Compiler(node, ports, null);
+    }
+
+    /**
+     * The compile step of a live node with a tunnel: as {@link #compiler(String, EndpointPorts)}, plus tunnel
+     * templates towards every other Node with an InternalIP and pod CIDRs ({@link NodeTablesCompiler#peers}).
+     *
+     * @param node   the node.
+     * @param ports  the local pods' ports.
+     * @param tunnel this node's tunnel side (asked on every compile), or null for none.
+     * @return a stateful compiler; control thread only.
+     */
+    static NodeTablesSource compiler(final String node, final EndpointPorts ports, final TunnelSource tunnel)
+    {
+        return new Compiler(node, ports, tunnel);
+    }
+
+    /**
+     * This node's side of the tunnel, asked on every compile (control thread).
+     */
+    interface TunnelSource
+    {
+        /**
+         * @return the tunnel configuration, or null when there is no tunnel (yet).
+         */
+        TunnelConfig config();
+
+        /**
+         * @return how peers' next-hop MACs are found.
+         */
+        NextHopResolver nextHops();
     }
 
     /**
@@ -53,15 +87,17 @@ public interface NodeTablesSource
 
         private final String node;
         private final EndpointPorts ports;
+        private final TunnelSource tunnel;
         private final PolicyCompiler policyCompiler = new PolicyCompiler();
         private final ServiceCompiler serviceCompiler = new ServiceCompiler();
         private CompiledServices previousServices;
         private boolean nodeMissingLogged;
 
-        private Compiler(final String node, final EndpointPorts ports)
+        private Compiler(final String node, final EndpointPorts ports, final TunnelSource tunnel)
         {
             this.node = Objects.requireNonNull(node, "node");
             this.ports = Objects.requireNonNull(ports, "ports");
+            this.tunnel = tunnel;
         }
 
         @Override
@@ -97,7 +133,11 @@ public interface NodeTablesSource
                 port[i] = ports.portOf(pod);
                 mac[i] = ports.macOf(pod);
             }
-            final NodeTables tables = new NodeTables(generation, policy, services, null,
+            final TunnelConfig tunnelConfig = tunnel == null || !state.nodes().containsKey(node) ? null
+                : tunnel.config();
+            final TunnelTemplates templates = tunnelConfig == null ? null
+                : TunnelTemplates.build(tunnelConfig, NodeTablesCompiler.peers(state), tunnel.nextHops(), generation);
+            final NodeTables tables = new NodeTables(generation, policy, services, templates,
                 new LocalEndpoints(port, mac));
             previousServices = compiled;
             return tables;

@@ -100,6 +100,7 @@ public final class TablePublisher implements TableSink
     private final AtomicLong reclaimed = new AtomicLong();
     private final AtomicLong lastCompileNs = new AtomicLong();
     private volatile Listener listener = Listener.NONE;
+    private volatile java.util.function.IntSupplier housekeeping = () -> 0;
     private volatile NodeTables lastGood;
     private volatile RuntimeException lastFailure;
     private boolean closed;
@@ -211,7 +212,18 @@ public final class TablePublisher implements TableSink
     @Override
     public int doWork()
     {
-        return deliver() + reclaim();
+        return deliver() + reclaim() + housekeeping.getAsInt();
+    }
+
+    /**
+     * @param task run on the control thread every duty cycle after delivery (e.g. the dataplane following the
+     *             kernel's neighbour table); returns work done.
+     * @return this publisher.
+     */
+    public TablePublisher housekeeping(final java.util.function.IntSupplier task)
+    {
+        this.housekeeping = Objects.requireNonNull(task, "task");
+        return this;
     }
 
     @Override

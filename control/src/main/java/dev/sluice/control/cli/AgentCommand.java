@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -11,14 +12,20 @@ import java.util.concurrent.TimeUnit;
 
 import dev.sluice.control.agent.AgentConfig;
 import dev.sluice.control.agent.AgentProcess;
+import dev.sluice.control.agent.EndpointBinder;
 import dev.sluice.control.agent.EndpointPorts;
+import dev.sluice.control.agent.NodeDataplane;
+import dev.sluice.control.agent.NodeTablesSource;
+import dev.sluice.control.agent.PodEndpoints;
 import dev.sluice.control.agent.LoggingTableSink;
 import dev.sluice.control.agent.NodeAgent;
 import dev.sluice.control.agent.TablePublisher;
 import dev.sluice.control.agent.TableSink;
 import dev.sluice.control.agent.TableSinkFactory;
+import dev.sluice.control.endpoint.EndpointServer;
 import dev.sluice.control.model.ClusterStateException;
 import dev.sluice.control.model.ClusterStateLoader;
+import dev.sluice.fastpath.event.VerdictEvents;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -106,6 +113,15 @@ public final class AgentCommand implements Callable<Integer>
     @Option(names = "--log-stdout", description = "Also write policy action records to stdout.")
     boolean logStdout;
 
+    @Option(names = "--endpoint-socket", paramLabel = "PATH",
+        defaultValue = dev.sluice.control.endpoint.EndpointClient.DEFAULT_SOCKET,
+        description = "Unix socket the CNI plugin talks to (live dataplane only). Default: ${DEFAULT-VALUE}.")
+    Path endpointSocket;
+
+    @Option(names = "--endpoint-timeout-ms", defaultValue = "10000", paramLabel = "MS",
+        description = "How long CNI ADD waits for tables containing the pod. Default: ${DEFAULT-VALUE}.")
+    long endpointTimeoutMs;
+
     @Option(names = "--no-dataplane",
         description = "Attach no AF_XDP sockets: run table-only workers (the publish path is real, no packets).")
     boolean noDataplane;
@@ -135,12 +151,12 @@ public final class AgentCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(spec.commandLine(), ex.getMessage());
         }
-        if (uplink != null && !noDataplane)
+        final boolean live = uplink != null && !noDataplane;
+        if (live && workers != 1)
         {
-            // the pipeline workers on AF_XDP and the pod ports (CNI) are separate issues; until they land the
-            // workers only run the table hand-off
-            LOG.log(System.Logger.Level.WARNING, "uplink " + uplink + ": AF_XDP workers are not wired into the "
-                + "agent yet (pipeline and CNI issues); running " + workers + " table-only worker(s)");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--workers " + workers + ": the live "
+                + "dataplane runs one pipeline worker that carries every port (each pod veth has one queue, and a "
+                + "port cannot be split between workers); use --workers 1, or --no-dataplane for table-only workers");
         }
         final List<io.fabric8.kubernetes.api.model.HasMetadata> objects =
             state == null ? null : new ClusterStateLoader().readObjects(state);
@@ -164,6 +180,10 @@ public final class AgentCommand implements Callable<Integer>
         }
         final AgentProcess.Options options = new AgentProcess.Options(config, logFile,
             logStdout ? System.out : null, new InetSocketAddress(httpAddress, httpPort));
+        if (live)
+        {
+            return launchLive(config, options, objects, client);
+        }
         final TableSink sink = sinkFactory.create(config);
         try
         {
@@ -178,6 +198,77 @@ public final class AgentCommand implements Callable<Integer>
         }
         catch (final IOException | InterruptedException | RuntimeException ex)
         {
+            if (client != null)
+            {
+                client.close();
+            }
+            throw ex;
+        }
+    }
+
+    /**
+     * The live node: the AF_XDP dataplane (uplink, host port, pod ports on one pipeline worker), its table
+     * publisher, and the endpoint server the CNI plugin binds pods through.
+     */
+    private AgentProcess launchLive(final AgentConfig config, final AgentProcess.Options options,
+        final List<io.fabric8.kubernetes.api.model.HasMetadata> objects, final KubernetesClient client)
+        throws IOException, InterruptedException
+    {
+        final VerdictEvents events = new VerdictEvents(AgentProcess.VERDICT_RING_CAPACITY);
+        NodeDataplane dataplane = null;
+        EndpointServer server = null;
+        AgentProcess process = null;
+        try
+        {
+            dataplane = NodeDataplane.start(config.nodeName(), uplink, events,
+                config.cpus().isEmpty() ? -1 : config.cpus().get(0));
+            final NodeDataplane plane = dataplane;
+            final PodEndpoints endpoints = new PodEndpoints();
+            final NodeTablesSource compiler = NodeTablesSource.compiler(config.nodeName(), endpoints,
+                plane.tunnelSource());
+            final TablePublisher publisher = new TablePublisher(config.nodeName(),
+                List.of(plane.workerTables()), (state, generation) ->
+                {
+                    plane.beforeCompile(state);
+                    return compiler.compile(state, generation);
+                }, TablePublisher.Reclaimer.GC);
+            publisher.housekeeping(plane::housekeeping);
+            final NodeAgent[] agent = new NodeAgent[1];
+            process = AgentProcess.start(options, publisher, metrics ->
+            {
+                agent[0] = objects != null
+                    ? NodeAgent.offline(objects, config, publisher, metrics)
+                    : NodeAgent.online(client, config, publisher, metrics);
+                agent[0].control().cniAddresses(endpoints);
+                plane.onRebuildNeeded(agent[0].control()::requestRebuild);
+                return agent[0];
+            }, events);
+            process.dataplane(plane);
+            server = EndpointServer.start(endpointSocket, new EndpointBinder(config.nodeName(), plane, endpoints,
+                () -> agent[0] == null ? null : agent[0].control(), publisher, endpointTimeoutMs * 1_000_000L),
+                Duration.ofSeconds(5));
+            process.closeAlso(server);
+            process.closeAlso(plane);
+            if (client != null)
+            {
+                process.closeAlso(client);
+            }
+            return process;
+        }
+        catch (final IOException | InterruptedException | RuntimeException ex)
+        {
+            if (process != null)
+            {
+                process.close();
+            }
+            if (server != null)
+            {
+                server.close();
+            }
+            if (dataplane != null)
+            {
+                dataplane.close();
+            }
             if (client != null)
             {
                 client.close();

@@ -1,7 +1,5 @@
 package dev.sluice.fastpath.pipeline;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.Objects;
 
 import dev.sluice.fastpath.table.LocalEndpoints;
@@ -14,30 +12,14 @@ import org.agrona.collections.Int2IntHashMap;
  * keeps what the stages derive from it (the port to endpoint index), built at {@link #install} time, never per
  * packet.
  *
- * <p>Single writer (the worker); {@link #installedGeneration()} may be read from any thread (acquire), which is how
- * control learns that every worker left an old generation behind (STYLE.md "Publishing tables").
+ * <p>Worker thread only: the holder is the worker-local view. Which generation a worker runs is published by its
+ * {@link dev.sluice.fastpath.table.WorkerTables} (the one owner of "installed generation", read by control with
+ * acquire), whose snapshot the worker hands to {@link NodePipeline#install} at the same boundary.
  */
 public final class TablesHolder
 {
-    private static final VarHandle INSTALLED_GENERATION;
-
-    static
-    {
-        try
-        {
-            INSTALLED_GENERATION = MethodHandles.lookup().findVarHandle(TablesHolder.class, "installedGeneration",
-                long.class);
-        }
-        catch (final ReflectiveOperationException e)
-        {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private NodeTables current;
     private Int2IntHashMap endpointByPort;
-    @SuppressWarnings("unused")
-    private long installedGeneration;
 
     /**
      * @param initial the first snapshot.
@@ -83,7 +65,6 @@ public final class TablesHolder
         }
         current = next;
         endpointByPort = byPort;
-        INSTALLED_GENERATION.setRelease(this, next.generation());
     }
 
     /** @return the installed snapshot (worker thread). */
@@ -99,11 +80,5 @@ public final class TablesHolder
     public int endpointOfPort(final int port)
     {
         return endpointByPort.get(port);
-    }
-
-    /** @return the generation the worker runs (any thread). */
-    public long installedGeneration()
-    {
-        return (long)INSTALLED_GENERATION.getAcquire(this);
     }
 }

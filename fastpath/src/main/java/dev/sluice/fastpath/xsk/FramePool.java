@@ -14,6 +14,10 @@ package dev.sluice.fastpath.xsk;
  * thrown, and the frame is never pushed twice. Hence {@code count(FREE) + count(FILL) + count(WORKER) +
  * count(TX) == frameCount()} at every instant, and tests compare each count with the ring occupancies.
  * <p>
+ * Owners: a frame handed to a fill ring or a TX ring remembers the port (socket) it was given to, so that when a
+ * port goes away, {@link #reclaim(int)} returns every frame still on that socket's rings (or held by the kernel on
+ * its behalf, e.g. taken from its fill ring into the kernel's own free list) to the pool, once the socket is closed.
+ * <p>
  * Single-threaded: owned by the worker that owns the UMEM.
  */
 public final class FramePool
@@ -22,6 +26,8 @@ public final class FramePool
     public static final byte FILL = 1;
     public static final byte WORKER = 2;
     public static final byte TX = 3;
+    /** Highest port number a frame can be given to. */
+    public static final int MAX_OWNER = Short.MAX_VALUE;
     private static final int STATES = 4;
 
     private final int frameCount;
@@ -29,6 +35,7 @@ public final class FramePool
     private final long frameMask;
     private final long[] stack;
     private final byte[] state;
+    private final short[] owner;
     private final int[] counts = new int[STATES];
     private int top;
     private long invalidTransitions;
@@ -52,6 +59,7 @@ public final class FramePool
         this.frameMask = ~((long)frameSize - 1);
         this.stack = new long[frameCount];
         this.state = new byte[frameCount];
+        this.owner = new short[frameCount];
         // the lowest addresses on top, so a quiet worker keeps touching the same few frames
         for (int i = 0; i < frameCount; i++)
         {
@@ -105,12 +113,25 @@ public final class FramePool
      */
     public long toFill()
     {
+        return toFill(0);
+    }
+
+    /**
+     * Takes a free frame for the fill ring of one port.
+     *
+     * @param port the port (0..{@link #MAX_OWNER}) whose fill ring gets the frame.
+     * @return the frame's base address, or -1 when the pool is empty.
+     */
+    public long toFill(final int port)
+    {
         if (top == 0)
         {
             return -1;
         }
         final long address = stack[--top];
-        move((int)(address >>> frameShift), FREE, FILL);
+        final int index = (int)(address >>> frameShift);
+        owner[index] = (short)port;
+        move(index, FREE, FILL);
         return address;
     }
 
@@ -150,8 +171,67 @@ public final class FramePool
      */
     public boolean toTx(final long address)
     {
+        return toTx(address, 0);
+    }
+
+    /**
+     * A frame goes onto the TX ring of one port.
+     *
+     * @param address any address inside the frame.
+     * @param port    the port (0..{@link #MAX_OWNER}) whose TX ring gets it.
+     * @return true if the worker held it, false (counted) otherwise.
+     */
+    public boolean toTx(final long address, final int port)
+    {
         final int index = index(address);
-        return index >= 0 && transition(index, WORKER, TX);
+        if (index >= 0 && transition(index, WORKER, TX))
+        {
+            owner[index] = (short)port;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * A port's socket is closed: every frame still given to it (on its fill, RX, TX or completion ring, or kept by
+     * the kernel for it) comes back to the pool. Only call after the socket is closed: the kernel no longer writes
+     * or reads any of them.
+     *
+     * @param port the port.
+     * @return frames reclaimed.
+     */
+    public int reclaim(final int port)
+    {
+        int reclaimed = 0;
+        for (int i = 0; i < frameCount; i++)
+        {
+            final byte where = state[i];
+            if ((where == FILL || where == TX) && owner[i] == port)
+            {
+                move(i, where, FREE);
+                stack[top++] = (long)i << frameShift;
+                reclaimed++;
+            }
+        }
+        return reclaimed;
+    }
+
+    /**
+     * @param where {@link #FILL} or {@link #TX} (or any place).
+     * @param port  the port.
+     * @return frames in that place given to that port (a scan: tests and tools, not the packet path).
+     */
+    public int count(final byte where, final int port)
+    {
+        int n = 0;
+        for (int i = 0; i < frameCount; i++)
+        {
+            if (state[i] == where && owner[i] == port)
+            {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**

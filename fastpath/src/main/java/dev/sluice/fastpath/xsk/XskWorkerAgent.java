@@ -32,39 +32,37 @@ import dev.sluice.fastpath.sys.Libc;
  */
 public final class XskWorkerAgent implements Agent
 {
-    public static final int COUNTER_CYCLES = 0;
-    public static final int COUNTER_RX_PACKETS = 1;
-    public static final int COUNTER_TX_PACKETS = 2;
+    public static final int COUNTER_CYCLES = WorkerCounters.CYCLES;
+    public static final int COUNTER_RX_PACKETS = WorkerCounters.RX_PACKETS;
+    public static final int COUNTER_TX_PACKETS = WorkerCounters.TX_PACKETS;
     /** Frames the pipeline dropped (per-reason counts are the stages' own). */
-    public static final int COUNTER_PIPELINE_DROPS = 3;
+    public static final int COUNTER_PIPELINE_DROPS = WorkerCounters.PIPELINE_DROPS;
     /** Live frames freed because the output TX ring had no room. */
-    public static final int COUNTER_TX_RING_FULL = 4;
+    public static final int COUNTER_TX_RING_FULL = WorkerCounters.TX_RING_FULL;
     /** Frames from a port without an output port. */
-    public static final int COUNTER_NO_OUTPUT = 5;
-    public static final int COUNTER_COMPLETIONS = 6;
-    public static final int COUNTER_FILLED = 7;
+    public static final int COUNTER_NO_OUTPUT = WorkerCounters.NO_OUTPUT;
+    public static final int COUNTER_COMPLETIONS = WorkerCounters.COMPLETIONS;
+    public static final int COUNTER_FILLED = WorkerCounters.FILLED;
     /** Frame state transitions the pool refused (a bug if not 0). */
-    public static final int COUNTER_INVALID_FRAMES = 8;
-    public static final int COUNTER_TX_WAKEUPS = 9;
-    public static final int COUNTER_FILL_WAKEUPS = 10;
-    public static final int COUNTER_COUNT = 11;
+    public static final int COUNTER_INVALID_FRAMES = WorkerCounters.INVALID_FRAMES;
+    public static final int COUNTER_TX_WAKEUPS = WorkerCounters.TX_WAKEUPS;
+    public static final int COUNTER_FILL_WAKEUPS = WorkerCounters.FILL_WAKEUPS;
+    public static final int COUNTER_COUNT = WorkerCounters.COUNT;
 
     /** A MAC rewrite: 6 bytes destination then 6 bytes source, written over the frame's first 12 bytes. */
-    public static final int MAC_REWRITE_LENGTH = 12;
+    public static final int MAC_REWRITE_LENGTH = PortIo.MAC_REWRITE_LENGTH;
 
     private final String roleName;
     private final Umem umem;
     private final FramePool pool;
     private final UnsafeBuffer buffer;
-    private final XskSocket[] sockets;
+    private final PortIo[] ports;
     private final int[] outputPort;
-    private final byte[][] macRewrite;
     private final Pipeline pipeline;
     private final PacketVector vector;
     private final NanoClock clock;
     private final int cpu;
     private final Counters counters = new Counters(COUNTER_COUNT);
-    private final boolean[] txPending;
     private long sequence;
     private long nowNs;
 
@@ -109,14 +107,16 @@ public final class XskWorkerAgent implements Agent
         this.umem = umem;
         this.pool = umem.pool();
         this.buffer = umem.buffer();
-        this.sockets = sockets.clone();
         this.outputPort = outputPort.clone();
-        this.macRewrite = macRewrite == null ? new byte[sockets.length][] : macRewrite.clone();
+        this.ports = new PortIo[sockets.length];
+        for (int p = 0; p < sockets.length; p++)
+        {
+            ports[p] = new PortIo(p, sockets[p], counters, macRewrite == null ? null : macRewrite[p]);
+        }
         this.pipeline = pipeline;
         this.vector = new PacketVector(capacity);
         this.clock = clock;
         this.cpu = cpu;
-        this.txPending = new boolean[sockets.length];
     }
 
     @Override
@@ -133,21 +133,21 @@ public final class XskWorkerAgent implements Agent
     {
         nowNs = clock.nanoTime();
         int work = 0;
-        for (int p = 0; p < sockets.length; p++)
+        for (int p = 0; p < ports.length; p++)
         {
             work += receive(p);
         }
-        for (int p = 0; p < sockets.length; p++)
+        for (final PortIo port : ports)
         {
-            kickTx(p);
+            port.kickTx();
         }
-        for (int p = 0; p < sockets.length; p++)
+        for (final PortIo port : ports)
         {
-            work += reap(sockets[p].completion());
+            work += port.reap();
         }
-        for (int p = 0; p < sockets.length; p++)
+        for (final PortIo port : ports)
         {
-            work += refill(sockets[p]);
+            port.refill(Integer.MAX_VALUE);
         }
         counters.incrementRelease(COUNTER_CYCLES);
         return work;
@@ -155,32 +155,20 @@ public final class XskWorkerAgent implements Agent
 
     private int receive(final int port)
     {
-        final XskConsumerRing rx = sockets[port].rx();
-        final int received = rx.peek(vector.capacity);
+        final int out = outputPort[port];
+        final int budget = out < 0 ? vector.capacity : Math.min(vector.capacity, ports[out].txRoom());
+        if (budget == 0)
+        {
+            counters.incrementRelease(WorkerCounters.RX_DEFERRED);
+            return 0;
+        }
+        final PacketVector v = vector.reset(buffer);
+        final int received = ports[port].receive(v, budget, sequence);
         if (received == 0)
         {
             return 0;
         }
-        final PacketVector v = vector.reset(buffer);
-        int invalid = 0;
-        for (int i = 0; i < received; i++)
-        {
-            final long address = rx.address(i);
-            if (pool.onReceived(address))
-            {
-                v.add(address, (int)address, rx.length(i), port, sequence++);
-            }
-            else
-            {
-                invalid++;
-            }
-        }
-        rx.release(received);
-        counters.addRelease(COUNTER_RX_PACKETS, received);
-        if (invalid != 0)
-        {
-            counters.addRelease(COUNTER_INVALID_FRAMES, invalid);
-        }
+        sequence += received;
         pipeline.process(v);
         forward(v, port);
         return received;
@@ -199,12 +187,8 @@ public final class XskWorkerAgent implements Agent
             counters.addRelease(COUNTER_NO_OUTPUT, size);
             return;
         }
-        final XskProducerRing tx = sockets[out].tx();
-        final byte[] rewrite = macRewrite[out];
-        final int reserved = tx.reserve(v.aliveCount());
-        int sent = 0;
+        final PortIo output = ports[out];
         int dropped = 0;
-        int full = 0;
         for (int i = 0; i < size; i++)
         {
             if (v.dropReason[i] != 0)
@@ -212,107 +196,16 @@ public final class XskWorkerAgent implements Agent
                 pool.free(v.frame[i]);
                 dropped++;
             }
-            else if (sent < reserved)
-            {
-                final int offset = v.offset[i];
-                if (rewrite != null)
-                {
-                    buffer.putBytes(offset, rewrite, 0, MAC_REWRITE_LENGTH);
-                }
-                tx.putDescriptor(sent++, offset, v.length[i]);
-                pool.toTx(v.frame[i]);
-            }
             else
             {
-                pool.free(v.frame[i]);
-                full++;
+                output.send(v.frame[i], v.offset[i], v.length[i]);
             }
         }
-        tx.submit();
-        if (sent != 0)
-        {
-            txPending[out] = true;
-            counters.addRelease(COUNTER_TX_PACKETS, sent);
-        }
+        output.submitTx();
         if (dropped != 0)
         {
             counters.addRelease(COUNTER_PIPELINE_DROPS, dropped);
         }
-        if (full != 0)
-        {
-            counters.addRelease(COUNTER_TX_RING_FULL, full);
-        }
-    }
-
-    private void kickTx(final int port)
-    {
-        if (!txPending[port])
-        {
-            return;
-        }
-        final XskSocket socket = sockets[port];
-        final XskProducerRing tx = socket.tx();
-        if (tx.outstanding() == 0)
-        {
-            txPending[port] = false;
-            return;
-        }
-        // copy mode keeps NEED_WAKEUP set and sends at most 32 per call: kick while anything is outstanding
-        if (!socket.needWakeup() || tx.needsWakeup())
-        {
-            socket.wakeupTx();
-            counters.incrementRelease(COUNTER_TX_WAKEUPS);
-        }
-    }
-
-    private int reap(final XskConsumerRing completion)
-    {
-        final int completed = completion.peek(completion.size());
-        if (completed == 0)
-        {
-            return 0;
-        }
-        int invalid = 0;
-        for (int i = 0; i < completed; i++)
-        {
-            if (!pool.onCompleted(completion.address(i)))
-            {
-                invalid++;
-            }
-        }
-        completion.release(completed);
-        counters.addRelease(COUNTER_COMPLETIONS, completed);
-        if (invalid != 0)
-        {
-            counters.addRelease(COUNTER_INVALID_FRAMES, invalid);
-        }
-        return completed;
-    }
-
-    private int refill(final XskSocket socket)
-    {
-        final XskProducerRing fill = socket.fill();
-        int filled = 0;
-        final int available = pool.available();
-        if (available != 0)
-        {
-            final int reserved = fill.reserve(available);
-            for (int i = 0; i < reserved; i++)
-            {
-                fill.putAddress(i, pool.toFill());
-            }
-            filled = fill.submit();
-            if (filled != 0)
-            {
-                counters.addRelease(COUNTER_FILLED, filled);
-            }
-        }
-        if (socket.needWakeup() && fill.needsWakeup())
-        {
-            socket.wakeupFill();
-            counters.incrementRelease(COUNTER_FILL_WAKEUPS);
-        }
-        return 0;
     }
 
     /**
@@ -330,10 +223,10 @@ public final class XskWorkerAgent implements Agent
         }
         int onFillOrRx = 0;
         int onTxOrCompletion = 0;
-        for (final XskSocket socket : sockets)
+        for (final PortIo port : ports)
         {
-            onFillOrRx += socket.fill().outstanding() + socket.rx().occupancy();
-            onTxOrCompletion += socket.tx().outstanding() + socket.completion().occupancy();
+            onFillOrRx += port.onFillOrRx();
+            onTxOrCompletion += port.onTxOrCompletion();
         }
         if (pool.count(FramePool.FILL) != onFillOrRx)
         {

@@ -58,6 +58,19 @@ public final class TestNetns implements AutoCloseable
         return new TestNetns(name);
     }
 
+    /**
+     * @param prefix what the test is (e.g. {@code sl-dp-pod}); a random suffix is appended.
+     * @return a new, empty namespace named {@code <prefix>-<random hex>}.
+     */
+    public static TestNetns create(final String prefix)
+    {
+        ExternalTools.requireCommand("ip", "iproute2");
+        final String name = prefix + "-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current()
+            .nextLong() & 0xFFFF_FFFFL);
+        run("ip", "netns", "add", name);
+        return new TestNetns(name);
+    }
+
     public String name()
     {
         return name;

@@ -249,7 +249,7 @@ class NodePipelineTest
     {
         final NodeRig rig = new NodeRig();
         rig.pipeline.install(NodeRig.tables(2));
-        assertEquals(2, rig.pipeline.tables().installedGeneration());
+        assertEquals(2, rig.pipeline.tables().current().generation());
         rig.run(ExternalTools.scapyFrames(List.of(POD_ETH + tcp(A, B, 40000, 80, "S"))), PORT_A);
         assertNull(rig.reason(0));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
