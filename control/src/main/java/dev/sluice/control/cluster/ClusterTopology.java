@@ -326,25 +326,6 @@ public final class ClusterTopology implements AutoCloseable
         {
             createNode(i);
         }
-        // the fast path's Geneve next hop is the kernel's neighbour entry of the peer node (the agent does not make
-        // the kernel resolve one): give every node a permanent entry for every other node
-        final Map<Integer, String> macs = new LinkedHashMap<>();
-        for (int i = 1; i <= options.nodeCount(); i++)
-        {
-            macs.put(i, Shell.check("ip", "netns", "exec", layout.nodeNetns(i), "cat", "/sys/class/net/eth0/address")
-                .stdout().strip());
-        }
-        for (int i = 1; i <= options.nodeCount(); i++)
-        {
-            for (int j = 1; j <= options.nodeCount(); j++)
-            {
-                if (i != j)
-                {
-                    Shell.check("ip", "-n", layout.nodeNetns(i), "neigh", "replace", layout.nodeAddress(j),
-                        "lladdr", macs.get(j), "dev", "eth0", "nud", "permanent");
-                }
-            }
-        }
         for (int i = 1; i <= options.nodeCount(); i++)
         {
             nodes.add(options.agents() ? startAgent(i) : new NodeHandle(i, ClusterLayout.nodeName(i),
