@@ -71,7 +71,8 @@ class ClusterEndToEndTest
     void startCluster() throws Exception
     {
         for (final String[] tool : new String[][] { { "kubectl", "kubectl" }, { "curl", "curl" },
-            { "tshark", "tshark" }, { "ethtool", "ethtool" }, { "ping", "iputils-ping" },
+            { "tshark", "tshark" }, { "dumpcap", "wireshark-common" }, { "ethtool", "ethtool" },
+            { "ping", "iputils-ping" },
             { "setsid", "util-linux" }, { "/usr/lib/cni/host-local", "containernetworking-plugins" },
             { ExternalTools.SYSTEM_PYTHON, "python3" } })
         {
@@ -80,7 +81,7 @@ class ClusterEndToEndTest
         runDir = Files.createTempDirectory("sluice-e2e");
         final long t0 = System.nanoTime();
         cluster = ClusterTopology.start(ClusterTopology.Options.of(ClusterLayout.unique("e2e"), 2, runDir,
-            line -> System.out.println("[cluster] " + line)));
+            line -> System.out.printf("[cluster %5.1f s] %s%n", (System.nanoTime() - t0) / 1e9, line)));
         cluster.createNamespace("x", Map.of("ns", "x"));
         cluster.createNamespace("y", Map.of("ns", "y"));
         xa = cluster.createPod("x", "a", 1, Map.of("pod", "a", "app", "web"));
@@ -129,8 +130,8 @@ class ClusterEndToEndTest
     void podToPodAcrossNodesIsGeneveWithTheSluiceOption() throws Exception
     {
         final Path pcap = runDir.resolve("underlay.pcapng");
-        final ChildProcesses.Child capture = cluster.startInNetns(cluster.layout().underlayNetns(), "tshark-underlay",
-            "tshark", "-n", "-i", "br0", "-f", "udp port 6081", "-w", pcap.toString());
+        final ChildProcesses.Child capture = cluster.startInNetns(cluster.layout().underlayNetns(), "dumpcap-underlay",
+            "dumpcap", "-q", "-i", "br0", "-f", "udp port 6081", "-w", pcap.toString());
         awaitCapturing(capture);
         try
         {
@@ -246,7 +247,7 @@ class ClusterEndToEndTest
             kind: NetworkPolicy
             metadata:
               name: deny-all-ingress
-              namespace: y
+              namespace: "y"
             spec:
               podSelector: {}
               policyTypes: [Ingress]
@@ -355,8 +356,9 @@ class ClusterEndToEndTest
         assertTrue(podMtu < 1500, "the CNI gives pods the tunnel MTU (below the underlay's 1500): " + podMtu);
         try
         {
-            // both ends believe in 1500: x/b's full-sized segments to x/a do not fit the tunnel; the fast path answers
-            // them with ICMP fragmentation-needed and x/b's kernel lowers its path MTU (PMTUD)
+            // a pod whose interfaces (both ends of its veth) say 1500: x/b's full-sized segments to x/a do not fit
+            // the tunnel; the fast path answers them with ICMP fragmentation-needed from the gateway and x/b's kernel
+            // lowers its path MTU (PMTUD)
             setMtu(xa, 1500);
             setMtu(xb, 1500);
             final Shell.Result big = cluster.exec(xa, Duration.ofSeconds(30), "curl", "--noproxy", "*", "-s", "-S",
@@ -385,7 +387,19 @@ class ClusterEndToEndTest
 
     private void setMtu(final ClusterTopology.PodHandle pod, final int mtu) throws IOException
     {
-        cluster.exec(pod, Duration.ofSeconds(5), "ip", "link", "set", "eth0", "mtu", Integer.toString(mtu)).check();
+        // the host side first when growing (a veth drops frames above its receiver's MTU), last when shrinking
+        final String node = cluster.node(pod.node()).netns();
+        final String value = Integer.toString(mtu);
+        if (mtu > mtu(pod))
+        {
+            Shell.check("ip", "-n", node, "link", "set", pod.hostVeth(), "mtu", value);
+            cluster.exec(pod, Duration.ofSeconds(5), "ip", "link", "set", "eth0", "mtu", value).check();
+        }
+        else
+        {
+            cluster.exec(pod, Duration.ofSeconds(5), "ip", "link", "set", "eth0", "mtu", value).check();
+            Shell.check("ip", "-n", node, "link", "set", pod.hostVeth(), "mtu", value);
+        }
     }
 
     private void assertReaches(final ClusterTopology.PodHandle from, final ClusterTopology.PodHandle to,
@@ -400,12 +414,18 @@ class ClusterEndToEndTest
     }
 
     private void assertBlocked(final ClusterTopology.PodHandle from, final ClusterTopology.PodHandle to)
-        throws IOException
+        throws Exception
     {
-        final ClusterTopology.Probe tcp = cluster.tcp(from, to.ip(), 8080, PROBE);
-        assertFalse(tcp.ok(), () -> from.key() + " -> " + to.key() + " TCP should be denied: " + tcp.output());
-        final ClusterTopology.Probe udp = cluster.udp(from, to.ip(), 5353, PROBE);
-        assertFalse(udp.ok(), () -> from.key() + " -> " + to.key() + " UDP should be denied: " + udp.output());
+        // a denied probe lasts its whole timeout: TCP and UDP wait side by side
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor())
+        {
+            final Future<ClusterTopology.Probe> tcpProbe = pool.submit(() -> cluster.tcp(from, to.ip(), 8080, PROBE));
+            final Future<ClusterTopology.Probe> udpProbe = pool.submit(() -> cluster.udp(from, to.ip(), 5353, PROBE));
+            final ClusterTopology.Probe tcp = tcpProbe.get();
+            final ClusterTopology.Probe udp = udpProbe.get();
+            assertFalse(tcp.ok(), () -> from.key() + " -> " + to.key() + " TCP should be denied: " + tcp.output());
+            assertFalse(udp.ok(), () -> from.key() + " -> " + to.key() + " UDP should be denied: " + udp.output());
+        }
     }
 
     private void apply(final NetworkPolicy policy) throws Exception
@@ -499,8 +519,8 @@ class ClusterEndToEndTest
         final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!Files.readString(capture.stderr()).contains("Capturing on"))
         {
-            assertTrue(capture.process().isAlive(), () -> "tshark exited: " + read(capture.stderr()));
-            assertTrue(System.nanoTime() < deadline, "tshark did not start capturing in 20 s");
+            assertTrue(capture.process().isAlive(), () -> "dumpcap exited: " + read(capture.stderr()));
+            assertTrue(System.nanoTime() < deadline, "dumpcap did not start capturing in 20 s");
             Thread.sleep(20);
         }
     }
