@@ -20,6 +20,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -316,11 +320,11 @@ public final class ClusterTopology implements AutoCloseable
             .build();
         onClose("API client", client::close);
 
-        if (options.agents())
-        {
-            cniBinary = installCni(options.runDir().resolve("cni-bin"));
-            log("CNI plugin: " + cniBinary);
-        }
+        // installing the plugin (with its start-up cache) takes a while: it runs while the agents start
+        final CompletableFuture<Path> cni = options.agents()
+            ? CompletableFuture.supplyAsync(() -> installCniUnchecked(options.runDir().resolve("cni-bin")),
+                Thread::startVirtualThread)
+            : null;
 
         for (int i = 1; i <= options.nodeCount(); i++)
         {
@@ -338,6 +342,19 @@ public final class ClusterTopology implements AutoCloseable
             {
                 awaitReady(node);
             }
+        }
+        if (cni != null)
+        {
+            try
+            {
+                cniBinary = cni.get();
+            }
+            catch (final ExecutionException ex)
+            {
+                throw ex.getCause() instanceof UncheckedIOException io ? io.getCause()
+                    : new IOException("installing sluice-cni failed: " + ex.getCause(), ex.getCause());
+            }
+            log("CNI plugin: " + cniBinary);
         }
     }
 
@@ -685,6 +702,10 @@ public final class ClusterTopology implements AutoCloseable
         }
         onClose("Service " + namespace + "/" + name, () ->
         {
+            synchronized (this)
+            {
+                services.remove(namespace + "/" + name);
+            }
             client.services().inNamespace(namespace).withName(name).delete();
             client.resources(EndpointSlice.class).inNamespace(namespace).withName(name + "-sluice").delete();
         });
@@ -954,6 +975,25 @@ public final class ClusterTopology implements AutoCloseable
             }
         }
         log("teardown");
+        // pods first and side by side (each is a CNI DEL, a JVM start), while the agents still run
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor())
+        {
+            for (final PodHandle pod : pods())
+            {
+                pool.submit(() ->
+                {
+                    try
+                    {
+                        deletePod(pod);
+                    }
+                    catch (final IOException | InterruptedException | RuntimeException ex)
+                    {
+                        log("teardown: pod " + pod.key() + ": " + ex.getMessage());
+                    }
+                    return null;
+                });
+            }
+        }
         while (true)
         {
             final Undo step;
@@ -1047,6 +1087,18 @@ public final class ClusterTopology implements AutoCloseable
             }
         }
         throw new IOException("CNI result has no IPv4 address: " + cniResult);
+    }
+
+    private static Path installCniUnchecked(final Path binDir)
+    {
+        try
+        {
+            return installCni(binDir);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
     }
 
     /**
