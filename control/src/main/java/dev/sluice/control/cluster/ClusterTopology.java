@@ -92,6 +92,8 @@ public final class ClusterTopology implements AutoCloseable
     private final Map<String, PodHandle> pods = new LinkedHashMap<>();
     private final Map<String, Service> services = new LinkedHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** One writer of EndpointSlices at a time (an update races another's and gets 409 otherwise). */
+    private final Object sliceLock = new Object();
     private final Thread shutdownHook;
     private EmbeddedApiServer server;
     private KubernetesClient client;
@@ -723,6 +725,14 @@ public final class ClusterTopology implements AutoCloseable
         {
             return;
         }
+        synchronized (sliceLock)
+        {
+            writeEndpointSlices();
+        }
+    }
+
+    private void writeEndpointSlices()
+    {
         final List<Service> all;
         final List<PodHandle> running;
         synchronized (this)

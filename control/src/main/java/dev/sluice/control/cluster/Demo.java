@@ -31,6 +31,7 @@ public final class Demo
     private final Path runDir;
     private final Path kubeconfig;
     private final boolean keep;
+    private final long startNs = System.nanoTime();
     private int step;
 
     /**
@@ -115,7 +116,8 @@ public final class Demo
         final ChildProcesses.Child capture = captureGeneve(cluster);
         failures += show(cluster, ya, "curl http://" + xb.ip() + ":8080/", cluster.tcp(ya, xb.ip(), 8080, PROBE), true);
         failures += show(cluster, ya, "UDP " + xb.ip() + ":5353", cluster.udp(ya, xb.ip(), 5353, PROBE), true);
-        failures += show(cluster, ya, "ping " + xb.ip(), cluster.ping(ya, xb.ip(), PROBE), true);
+        failures += show(cluster, ya, "ping " + yb.ip() + " (y/b, not isolated: NetworkPolicy has no ICMP rules)",
+            cluster.ping(ya, yb.ip(), PROBE), true);
         if (capture != null)
         {
             cluster.stop(capture, Duration.ofSeconds(5));
@@ -136,8 +138,8 @@ public final class Demo
 
         step("Latency and throughput (a few seconds)");
         say("  TCP round trips, 64 bytes, one connection (python client in the pod):");
-        say("    same node   y/a -> x/a: " + cluster.roundTrips(ya, xa.ip(), 2000));
-        say("    cross node  y/a -> x/b: " + cluster.roundTrips(ya, xb.ip(), 2000));
+        failures += roundTrips(cluster, "same node   y/a -> x/a", ya, xa);
+        failures += roundTrips(cluster, "cross node  y/a -> x/b", ya, xb);
         say("  Throughput y/a -> x/b (iperf3, 3 s, TCP): " + iperf(cluster, ya, xb));
 
         step("A policy change with kubectl: web now accepts only namespace x");
@@ -214,7 +216,18 @@ public final class Demo
                 - {protocol: UDP, port: 5353}
                 - {protocol: TCP, port: 9000}
                 - {protocol: TCP, port: 5201}
-            """.formatted(teams.substring(teams.indexOf('(') + 1, teams.indexOf(')')));
+            """.formatted(quoted(teams.substring(teams.indexOf('(') + 1, teams.indexOf(')'))));
+    }
+
+    /** {@code x, y} -> {@code "x", "y"}: a bare {@code y} is a YAML 1.1 boolean to kubectl. */
+    private static String quoted(final String values)
+    {
+        final List<String> out = new ArrayList<>();
+        for (final String value : values.split(","))
+        {
+            out.add('"' + value.strip() + '"');
+        }
+        return String.join(", ", out);
     }
 
     private ChildProcesses.Child captureGeneve(final ClusterTopology cluster) throws IOException, InterruptedException
@@ -271,6 +284,20 @@ public final class Demo
         }
     }
 
+    private int roundTrips(final ClusterTopology cluster, final String what, final ClusterTopology.PodHandle from,
+        final ClusterTopology.PodHandle to)
+    {
+        try
+        {
+            say("    " + what + ": " + cluster.roundTrips(from, to.ip(), 2000));
+            return 0;
+        }
+        catch (final IOException ex)
+        {
+            return expect(false, what + ": " + ex.getMessage());
+        }
+    }
+
     @FunctionalInterface
     private interface ProbeCall
     {
@@ -322,7 +349,7 @@ public final class Demo
     {
         step++;
         out.println();
-        out.println("== " + step + "/" + STEPS + " " + title);
+        out.printf("== %d/%d %s  [%.0f s]%n", step, STEPS, title, (System.nanoTime() - startNs) / 1e9);
         out.flush();
     }
 
