@@ -52,6 +52,8 @@ public final class DemoCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        // fabric8 brings slf4j without a provider: its start-up notice is not for the demo's user
+        System.setProperty("slf4j.internal.verbosity", "ERROR");
         final var err = spec.commandLine().getErr();
         final Shell.Result uid = Shell.run("id", "-u");
         if (!uid.ok() || !uid.stdout().strip().equals("0"))

@@ -27,6 +27,11 @@ public final class Demo
     private static final Duration PROBE = Duration.ofSeconds(2);
     private static final int STEPS = 8;
 
+    /** Vert.x warns about its event loop on a loaded machine; the demo's output is for the user. Held: loggers are
+     *  weak. */
+    private static final java.util.logging.Logger VERTX_CHECKER =
+        java.util.logging.Logger.getLogger("io.vertx.core.impl.BlockedThreadChecker");
+
     private final PrintStream out;
     private final Path runDir;
     private final Path kubeconfig;
@@ -46,6 +51,7 @@ public final class Demo
         this.runDir = runDir;
         this.kubeconfig = kubeconfig;
         this.keep = keep;
+        VERTX_CHECKER.setLevel(java.util.logging.Level.SEVERE);
     }
 
     /**
@@ -327,7 +333,9 @@ public final class Demo
 
     private static String firstLine(final String text)
     {
-        final String line = text.lines().findFirst().orElse("");
+        // ping: the reply line, not the banner
+        final String line = text.lines().filter(l -> l.contains("bytes from")).findFirst()
+            .orElse(text.lines().findFirst().orElse(""));
         return line.length() > 100 ? line.substring(0, 100) + "..." : line;
     }
 
