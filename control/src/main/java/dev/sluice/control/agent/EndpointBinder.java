@@ -20,8 +20,9 @@ import dev.sluice.fastpath.table.NodeTables;
  *       ({@link NodeDataplane#bindPod}: XDP pod role, a socket on the worker's UMEM), registers port, MAC and IPs
  *       ({@link PodEndpoints}; the control loop gives a Pod of this node without {@code status.podIP} these IPs),
  *       asks for new tables and waits, bounded, until the worker runs a generation whose endpoint table has the pod
- *       on its port. Replies with the node's gateway MAC, the pod MTU and that generation. ADD again for the same
- *       container is idempotent; any failure undoes what was done (no half-bound port).</li>
+ *       on its port. It also turns TX checksum offload off on the pod's interface
+ *       ({@code nsenter --net=NETNS ethtool -K IFNAME tx off}). Replies with the node's gateway MAC, the pod MTU and that generation.
+ *       ADD again for the same container is idempotent; any failure undoes what was done (no half-bound port).</li>
  *   <li><b>DEL</b>: forgets the registration, asks for new tables, unbinds the port (detach, drain, close,
  *       reclaim). An unknown container is not an error.</li>
  *   <li><b>CHECK</b>: ok when the port is polled by the worker and the installed tables have the pod on it.</li>
@@ -128,6 +129,7 @@ public final class EndpointBinder implements EndpointHandler
         try
         {
             port = dataplane.bindPod(request.hostInterface());
+            finishChecksumsInPod(request);
             binding = new PodEndpoints.Binding(request.containerId(), pod, request.hostInterface(), port, mac,
                 request.ips());
             endpoints.put(binding);
@@ -149,6 +151,41 @@ public final class EndpointBinder implements EndpointHandler
             undo(binding, port, loop);
             return EndpointReply.failure(EndpointReply.CODE_DATAPLANE, "binding " + request.hostInterface()
                 + " of pod " + pod + ": " + ex.getMessage());
+        }
+    }
+
+    /**
+     * The AF_XDP path cannot finish a checksum the pod's kernel left to the NIC (CHECKSUM_PARTIAL is lost on the
+     * way through XDP): the pod interface's TX checksum offload is turned off so that the pod's stack finishes
+     * TCP/UDP checksums itself ({@code nsenter --net=NETNS ethtool -K IFNAME tx off}). Best effort: a failure is
+     * logged (the pod then cannot send TCP/UDP through the fast path unless its CNI did this).
+     */
+    private static void finishChecksumsInPod(final EndpointRequest request)
+    {
+        if (request.netns() == null || request.netns().isBlank())
+        {
+            return;
+        }
+        final String ifName = request.ifName() == null || request.ifName().isBlank() ? "eth0" : request.ifName();
+        final java.util.List<String> command = java.util.List.of("nsenter", "--net=" + request.netns(), "ethtool",
+            "-K", ifName, "tx", "off");
+        try
+        {
+            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            final String output = new String(process.getInputStream().readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || process.exitValue() != 0)
+            {
+                LOG.log(System.Logger.Level.WARNING, String.join(" ", command) + " failed: " + output.strip());
+            }
+        }
+        catch (final java.io.IOException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, String.join(" ", command) + " failed: " + ex.getMessage());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
         }
     }
 

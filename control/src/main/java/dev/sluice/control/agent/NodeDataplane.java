@@ -25,6 +25,7 @@ import org.agrona.concurrent.SystemNanoClock;
 import dev.sluice.control.metrics.Labels;
 import dev.sluice.control.metrics.MetricsRegistry;
 import dev.sluice.control.metrics.NodeStatus;
+import dev.sluice.control.metrics.SluiceMetrics;
 import dev.sluice.control.model.Cidr;
 import dev.sluice.control.model.ClusterState;
 import dev.sluice.control.model.NodeInfo;
@@ -122,6 +123,7 @@ public final class NodeDataplane implements AutoCloseable
     private DatagramChannel nudges;
     private int nextPodPort = FIRST_POD_PORT;
     private boolean hostPortFailed;
+    private boolean stagesRegistered;
     private boolean closed;
 
     private record Bound(Port port, NodeWorkerAgent.PortHandle handle, String role, String name)
@@ -320,6 +322,8 @@ public final class NodeDataplane implements AutoCloseable
         }
         metrics.gauge("sluice_conntrack_entries", "Live conntrack entries.", Labels.of("worker", "0"),
             () -> conntrack.counter(ConntrackTable.COUNTER_OCCUPANCY));
+        metrics.gauge("sluice_conntrack_capacity", "Conntrack slots.", Labels.of("worker", "0"),
+            () -> conntrack.capacity());
         for (final String role : new String[] {"uplink", "host", "pod"})
         {
             metrics.gauge("sluice_ports", "Fast-path ports, by role.", Labels.of("role", role), () -> portCount(role));
@@ -462,6 +466,7 @@ public final class NodeDataplane implements AutoCloseable
     private void open(final int id, final String name, final XskConfig config, final XdpPortConfig xdp,
         final byte[] macRewrite, final String role, final String label)
     {
+        removeStaleProgram(name);
         final Port port = Port.open(id, name, 0, umem, config, xdp);
         final NodeWorkerAgent.PortHandle handle;
         try
@@ -477,6 +482,40 @@ public final class NodeDataplane implements AutoCloseable
         ports.put(id, bound);
         registerPort(id, bound);
         LOG.log(System.Logger.Level.INFO, "port " + id + " (" + role + "): " + port);
+    }
+
+    /**
+     * An attachment made with {@code bpf_xdp_attach} outlives its process: after a crash of an earlier agent its
+     * Sluice program (fail-closed on pods, pass on the uplink) is still on the interface, and attaching again would
+     * be refused. A program named {@code sluice_xdp} is ours and is removed; any other program is left alone (the
+     * attach then fails and says so).
+     */
+    private static void removeStaleProgram(final String name)
+    {
+        final String details;
+        try
+        {
+            details = output(List.of("ip", "-d", "link", "show", "dev", name));
+        }
+        catch (final IOException ex)
+        {
+            return;
+        }
+        if (details.contains("prog/xdp") && details.contains("name sluice_xdp"))
+        {
+            LOG.log(System.Logger.Level.WARNING, name + " still has the XDP program of an earlier agent: removing it");
+            for (final String mode : new String[] {"xdpdrv", "xdpgeneric"})
+            {
+                try
+                {
+                    ip("link", "set", "dev", name, mode, "off");
+                }
+                catch (final IOException ex)
+                {
+                    LOG.log(System.Logger.Level.DEBUG, ex.getMessage());
+                }
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------ host port
@@ -583,6 +622,11 @@ public final class NodeDataplane implements AutoCloseable
 
     private static void run(final List<String> command) throws IOException
     {
+        output(command);
+    }
+
+    private static String output(final List<String> command) throws IOException
+    {
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try
         {
@@ -591,6 +635,7 @@ public final class NodeDataplane implements AutoCloseable
             {
                 throw new IOException(String.join(" ", command) + ": " + output.strip());
             }
+            return output;
         }
         catch (final InterruptedException ex)
         {
@@ -659,6 +704,14 @@ public final class NodeDataplane implements AutoCloseable
      */
     public int housekeeping()
     {
+        final MetricsRegistry metrics = registry;
+        final NodePipeline pipeline = worker.pipeline();
+        if (!stagesRegistered && metrics != null && pipeline != null)
+        {
+            // the pipeline is built by the worker from the first tables
+            stagesRegistered = true;
+            SluiceMetrics.pipeline(metrics, 0, pipeline.pipeline());
+        }
         if (neighbours == null || closed)
         {
             return 0;

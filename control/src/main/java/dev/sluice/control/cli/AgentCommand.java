@@ -36,12 +36,17 @@ import picocli.CommandLine.Option;
 /**
  * {@code sluice agent}: runs one node's control plane. Online (the default) it watches the API server (in-cluster
  * service account, or {@code --kubeconfig}); with {@code --state FILE} it runs offline on a state file. Every
- * snapshot is compiled and published to the workers by the {@link TableSink} made by {@link #sinkFactory} (a
- * {@link TablePublisher}; its workers are table-only until AF_XDP workers run the pipeline, and attaching AF_XDP
- * ports to pods comes with the CNI). The process ({@link AgentProcess}) also runs the policy action logger
+ * snapshot is compiled and published to the workers by a {@link TablePublisher}.
+ * <p>
+ * With {@code --uplink IFACE} (and without {@code --no-dataplane}) the agent is the node's live dataplane
+ * ({@link NodeDataplane}): one AF_XDP pipeline worker carrying the uplink (Geneve), the host port
+ * ({@code sluice_host}/{@code sluice_net}) and one port per pod, which the CNI plugin binds through the endpoint
+ * socket ({@code --endpoint-socket}, {@link EndpointBinder}). The live dataplane runs exactly one worker: each pod
+ * veth has one queue, so {@code --workers} other than 1 is refused. Without an uplink the workers are table-only
+ * (the publish path is real, no packets). The process ({@link AgentProcess}) also runs the policy action logger
  * ({@code --log-file}, {@code --log-stdout}), the flow stream and the HTTP endpoint ({@code --http-port}).
- * SIGTERM (or Ctrl-C) stops it cleanly: informers first, then the control thread, the workers, the visibility
- * thread and the endpoint.
+ * SIGTERM (or Ctrl-C) stops it cleanly: informers first, then the control thread, the visibility thread, the HTTP
+ * and endpoint servers, and the dataplane (XDP programs detached, sockets and UMEM closed, sluice_host deleted).
  */
 @Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Run the node agent: informers -> one control thread -> table snapshots published to the workers.",

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     description = "Sluice: a Kubernetes node dataplane on AF_XDP (NetworkPolicy, Services, conntrack, Geneve).",
     subcommands = {
         AgentCommand.class,
+        CniCommand.class,
         DemoCommand.class,
         InspectCommand.class,
         ObserveCommand.class,

@@ -108,6 +108,8 @@ class LiveAgentTest
         assertTrue(addB.generation() > addA.generation(), "b's tables are newer than a's");
         cluster.configurePod(a, "198.18.1.1", addA);
         cluster.configurePod(b, "198.18.1.1", addB);
+        assertTrue(cluster.exec(a.netns, "ethtool", "-k", "eth0").stdout().contains("tx-checksumming: off"),
+            "ADD turned TX checksum offload off in the pod");
 
         final EndpointReply again = agent.call(EndpointCommand.ADD, a, a.ip);
         assertTrue(again.ok(), () -> "ADD a again is idempotent: " + again);
@@ -240,6 +242,32 @@ class LiveAgentTest
     }
 
     @Test
+    void anAgentStartsAgainAfterItsPredecessorWasKilledAndLeftItsProgramsAttached() throws Exception
+    {
+        final Path state = LiveCluster.writeState(dir.resolve("state.yaml"), CLUSTER);
+        final LiveCluster.Agent first = cluster.startNode(1, state);
+        final LiveCluster.Pod a = cluster.createPod(1, "demo", "a", "198.18.1.10", "02:00:00:01:00:0a");
+        final LiveCluster.Pod b = cluster.createPod(1, "demo", "b", "198.18.1.11", "02:00:00:01:00:0b");
+        assertTrue(first.call(EndpointCommand.ADD, a, a.ip).ok());
+        cluster.kill(first);
+        assertTrue(LiveCluster.run("ip", "-n", first.netns, "link", "show", "eth0").contains("xdp"),
+            "a killed agent leaves its uplink program behind (bpf_xdp_attach outlives the process)");
+        assertTrue(LiveCluster.run("ip", "-n", first.netns, "link", "show", a.hostInterface).contains("xdp"),
+            "and its pod programs (fail closed)");
+
+        final LiveCluster.Agent second = cluster.startAgent(1, state);
+        final EndpointReply addA = second.call(EndpointCommand.ADD, a, a.ip);
+        assertTrue(addA.ok(), () -> "ADD a again after the restart: " + addA + "\n" + second.output());
+        final EndpointReply addB = second.call(EndpointCommand.ADD, b, b.ip);
+        assertTrue(addB.ok(), () -> "ADD b: " + addB);
+        cluster.configurePod(a, "198.18.1.1", addA);
+        cluster.configurePod(b, "198.18.1.1", addB);
+        final ExternalTools.Result ping = cluster.exec(b.netns, "ping", "-c", "2", "-i", "0.2", "-W", "2", a.ip);
+        assertEquals(0, ping.exitCode(), () -> "b pings a through the new agent: " + ping.stdout() + "\n"
+            + second.output());
+    }
+
+    @Test
     void addOfAPodScheduledOnAnotherNodeIsRefusedAndLeavesNothingBound() throws Exception
     {
         final LiveCluster.Agent agent = cluster.startNode(1, LiveCluster.writeState(dir.resolve("state.yaml"),
@@ -254,6 +282,15 @@ class LiveAgentTest
             "02:00:00:01:00:0e", "198.18.1.14");
         final EndpointReply noVeth = agent.call(EndpointCommand.ADD, missing, missing.ip);
         assertEquals(EndpointReply.CODE_INVALID, noVeth.code(), () -> "missing veth: " + noVeth);
+
+        // a pod the agent never hears of: its tables never come, ADD gives up and unbinds what it bound
+        final LiveCluster.Pod ghost = cluster.createPod(1, "demo", "ghost", "198.18.1.15", "02:00:00:01:00:0f");
+        final EndpointReply unknown = agent.call(EndpointCommand.ADD, ghost, ghost.ip);
+        assertEquals(EndpointReply.CODE_TRY_AGAIN, unknown.code(), () -> "unknown pod: " + unknown);
+        assertTrue(unknown.error().contains("demo/ghost"), unknown.error());
+        assertFalse(LiveCluster.run("ip", "-n", agent.netns, "link", "show", ghost.hostInterface).contains("xdp"),
+            "no half-bound port after a failed ADD");
+        assertFalse(agent.call(EndpointCommand.CHECK, ghost, null).ok());
     }
 
     private Process startEchoServer(final LiveCluster.Pod pod, final int... ports) throws IOException

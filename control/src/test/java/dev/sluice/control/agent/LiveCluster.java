@@ -32,6 +32,8 @@ import dev.sluice.testkit.ExternalTools;
 final class LiveCluster implements AutoCloseable
 {
     static final Duration TIMEOUT = Duration.ofSeconds(20);
+    /** Agent start on a loaded 2-vCPU machine (JVM start, BPF verifier, first tables). */
+    static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     final String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFFL);
     final String underlay = "sl-dpa-un-" + suffix;
@@ -124,6 +126,15 @@ final class LiveCluster implements AutoCloseable
         ip(ns, "addr", "add", "198.19.0." + node + "/16", "dev", "eth0");
         ip(ns, "link", "set", "eth0", "up");
         ip(ns, "link", "set", "lo", "up");
+        return startAgent(node, state);
+    }
+
+    /**
+     * Starts (again) the agent of an existing node namespace; returns once it is ready.
+     */
+    Agent startAgent(final int node, final Path state) throws IOException, InterruptedException
+    {
+        final String ns = nodeNetns(node);
         final Path socket = dir.resolve("node-" + node + ".sock");
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         final String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
@@ -132,7 +143,8 @@ final class LiveCluster implements AutoCloseable
             "-Xmx256m", "-cp", classpath, "dev.sluice.control.cli.SluiceCli", "agent", "--node", "node-" + node,
             "--state", state.toString(), "--uplink", "eth0", "--endpoint-socket", socket.toString(),
             "--http-address", "127.0.0.1", "--http-port", "0", "--log-file",
-            dir.resolve("policy-" + node + ".log").toString(), "--tick-ms", "10"));
+            dir.resolve("policy-" + node + ".log").toString(), "--tick-ms", "10",
+            "--endpoint-timeout-ms", "3000"));
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         final Agent agent = new Agent(node, ns, process, socket);
         agents.add(agent);
@@ -156,13 +168,17 @@ final class LiveCluster implements AutoCloseable
                 agent.lines.add("output closed: " + ex);
             }
         });
-        final long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        final long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (true)
         {
             final String line = agent.lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (line == null || !process.isAlive() && agent.lines.isEmpty())
             {
-                throw new IllegalStateException("agent of node " + node + " not ready: " + agent.output());
+                final String threads = process.isAlive() ? ExternalTools.run(List.of(Path.of(
+                    System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(process.pid()),
+                    "Thread.print"), null).stdout() : "(exited " + process.exitValue() + ")";
+                throw new IllegalStateException("agent of node " + node + " not ready within " + START_TIMEOUT
+                    + ": " + agent.output() + "\n--- threads:\n" + threads);
             }
             final int at = line.indexOf("HTTP on port ");
             if (at >= 0)
@@ -192,7 +208,10 @@ final class LiveCluster implements AutoCloseable
         return new Pod(namespace, name, netns, hostInterface, containerId, mac, ip);
     }
 
-    /** What the CNI plugin does in the pod after a successful ADD. */
+    /**
+     * What the CNI plugin does in the pod after a successful ADD (TX checksum offload is left as it is: the agent
+     * turns it off during ADD).
+     */
     void configurePod(final Pod pod, final String gateway, final EndpointReply reply)
     {
         ip(pod.netns, "link", "set", "eth0", "mtu", Integer.toString(reply.mtu()));
@@ -202,8 +221,6 @@ final class LiveCluster implements AutoCloseable
         ip(pod.netns, "route", "add", gateway + "/32", "dev", "eth0", "scope", "link");
         ip(pod.netns, "route", "add", "default", "via", gateway, "dev", "eth0");
         ip(pod.netns, "neigh", "replace", gateway, "lladdr", reply.gatewayMac(), "dev", "eth0", "nud", "permanent");
-        // XDP/AF_XDP loses CHECKSUM_PARTIAL: the pod finishes its own checksums
-        run("ip", "netns", "exec", pod.netns, "ethtool", "-K", "eth0", "tx", "off");
     }
 
     ExternalTools.Result exec(final String netns, final String... command)
@@ -211,6 +228,12 @@ final class LiveCluster implements AutoCloseable
         final List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", netns));
         full.addAll(List.of(command));
         return ExternalTools.run(full, null);
+    }
+
+    /** Kills an agent with SIGKILL (no cleanup at all, like a crash) and waits for it. */
+    void kill(final Agent agent) throws InterruptedException
+    {
+        agent.process.destroyForcibly().waitFor();
     }
 
     /** Stops an agent with SIGTERM (its shutdown hook cleans up) and waits for it. */

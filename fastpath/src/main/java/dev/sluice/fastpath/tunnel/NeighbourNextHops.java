@@ -9,10 +9,10 @@ import dev.sluice.geneve.TunnelPeerTable;
  * next hop has no usable neighbour entry yet, is {@link #UNRESOLVED}: its packets are dropped and counted
  * ({@code TUNNEL_NO_NEXT_HOP}) until the entry appears and the templates are rebuilt.
  *
- * <p>Sluice does not itself make the kernel resolve a next hop (its own packets leave through AF_XDP, which the
- * kernel's ARP/NDP never sees): on a real node the underlay gateway's entry exists because the node's own traffic
- * uses it; a missing one stays a counted drop. Asking the kernel to resolve ({@code RTM_NEWNEIGH} with
- * {@code NTF_USE}) is not done yet.
+ * <p>Sluice's own packets leave through AF_XDP, which the kernel's ARP/NDP never sees, so a next hop nobody else
+ * talks to stays unresolved: the live agent ({@code dev.sluice.control.agent.NodeDataplane}) then sends one UDP
+ * datagram to the peer's discard port through the kernel's stack, which resolves the next hop on the way, and
+ * rebuilds the templates once the entry appears in the mirrored {@link NeighbourTable}.
  */
 public final class NeighbourNextHops implements NextHopResolver
 {

@@ -166,6 +166,12 @@ public final class NodeWorkerAgent implements Agent
         }
     }
 
+    /**
+     * Cycles a full TX ring may hold every port's RX back; after that the worker receives anyway and frames for
+     * the full ring are dropped and counted ({@link WorkerCounters#TX_RING_FULL}), so that one port whose TX does
+     * not drain cannot stop the node.
+     */
+    static final int MAX_DEFERRED_CYCLES = 1024;
     private static final int COMMAND_QUEUE_CAPACITY = 256;
     private static final int COMMANDS_PER_CYCLE = 64;
     private static final PortIo[] NO_PORTS = new PortIo[0];
@@ -191,6 +197,7 @@ public final class NodeWorkerAgent implements Agent
     private volatile NodePipeline pipeline;
     private long sequence;
     private long nowNs;
+    private int deferredCycles;
 
     /**
      * @param roleName        thread name.
@@ -394,6 +401,17 @@ public final class NodeWorkerAgent implements Agent
         for (final PortIo port : ports)
         {
             room = Math.min(room, port.txRoom());
+        }
+        if (room == 0)
+        {
+            if (++deferredCycles > MAX_DEFERRED_CYCLES)
+            {
+                room = Integer.MAX_VALUE;
+            }
+        }
+        else
+        {
+            deferredCycles = 0;
         }
         for (final PortIo port : ports)
         {

@@ -3,8 +3,11 @@
  * {@link dev.sluice.fastpath.xsk.FramePool} that knows where every frame is), {@link dev.sluice.fastpath.xsk.XskSocket}
  * (one socket per interface queue, its four rings mapped), the rings themselves
  * ({@link dev.sluice.fastpath.xsk.XskProducerRing}, {@link dev.sluice.fastpath.xsk.XskConsumerRing}),
- * {@link dev.sluice.fastpath.xsk.Port} (interface + XDP program + socket), the worker
- * {@link dev.sluice.fastpath.xsk.XskWorkerAgent} and {@link dev.sluice.fastpath.xsk.XskForwarder} which assembles them.
+ * {@link dev.sluice.fastpath.xsk.Port} (interface + XDP program + socket), the ring work of one port
+ * ({@link dev.sluice.fastpath.xsk.PortIo}) shared by both workers: the static-output
+ * {@link dev.sluice.fastpath.xsk.XskWorkerAgent} (with {@link dev.sluice.fastpath.xsk.XskForwarder} which assembles
+ * it) and the node's {@link dev.sluice.fastpath.xsk.NodeWorkerAgent} (the whole NodePipeline, per-packet egress,
+ * ports added and removed while it runs).
  * <p>
  * Why raw system calls and not libxdp: libxdp's {@code xsk_umem__create}/{@code xsk_socket__create_shared} hide
  * the same six calls ({@code socket}, {@code setsockopt(XDP_UMEM_REG, XDP_*_RING)},
@@ -25,7 +28,8 @@
  * headroom: room for a Geneve header without copying.
  * <p>
  * Checksums: frames sent by a local socket through a veth with TX offload on carry a partial checksum that this path
- * does not finish; the tests turn TX offload off on the sending veths ({@code ethtool -K dev tx off}). Finishing
- * CHECKSUM_PARTIAL in the fast path is not done yet.
+ * does not finish; the tests turn TX offload off on the sending veths ({@code ethtool -K dev tx off}), and the live
+ * agent does it on each pod interface at CNI ADD and on sluice_host. Finishing CHECKSUM_PARTIAL in the fast path is
+ * not done.
  */
 package dev.sluice.fastpath.xsk;

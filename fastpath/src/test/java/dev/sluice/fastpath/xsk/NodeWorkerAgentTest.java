@@ -154,6 +154,50 @@ class NodeWorkerAgentTest
     }
 
     @Test
+    void theWorkerThreadAllocatesNothingPerPacket()
+    {
+        attach(0);
+        attach(1);
+        install(1);
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        threads.setThreadAllocatedMemoryEnabled(true);
+        final long thread = runner.thread().threadId();
+        for (int warmUp = 0; warmUp < 3; warmUp++)
+        {
+            udpBurst(20_000);
+        }
+        final long packetsBefore = worker.counter(WorkerCounters.RX_PACKETS);
+        final long kicksBefore = worker.counter(WorkerCounters.TX_WAKEUPS);
+        final long bytesBefore = threads.getThreadAllocatedBytes(thread);
+        udpBurst(50_000);
+        final long packets = worker.counter(WorkerCounters.RX_PACKETS) - packetsBefore;
+        final long bytes = threads.getThreadAllocatedBytes(thread) - bytesBefore;
+        final long kicks = worker.counter(WorkerCounters.TX_WAKEUPS) - kicksBefore;
+        System.out.printf("worker allocated %d bytes over %d packets (%.4f B/packet), %d TX kicks%n", bytes, packets,
+            (double)bytes / packets, kicks);
+        assertTrue(packets > 10_000, "the burst went through the worker: " + packets);
+        assertTrue(worker.counter(WorkerCounters.TX_PACKETS) > 10_000, "and out again");
+        // an object per packet is at least 16 B/packet; what remains is per TX kick (the errno capture slice of a
+        // sendto downcall that C2 does not scalar-replace, about 40 B per kick - AFXDP-NOTES, XskForwarderTest)
+        assertTrue(bytes < 16 * packets, () -> "worker allocated " + bytes + " bytes over " + packets + " packets");
+        assertTrue(bytes <= 48 * kicks + 4096, () -> "no more than the per-kick slice: " + bytes + " bytes, " + kicks
+            + " kicks");
+    }
+
+    private void udpBurst(final int count)
+    {
+        // B -> A: received on B's port, forwarded by the pipeline, sent on A's port (TX and completions included)
+        final ExternalTools.Result result = exec(pods.get(1), ExternalTools.SYSTEM_PYTHON, "-c", String.join("\n",
+            "import socket",
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+            "for i in range(" + count + "):",
+            "    s.sendto(b'x' * 64, ('" + IPS[0] + "', 7000 + i % 16))",
+            ""));
+        assertEquals(0, result.exitCode(), result::stderr);
+    }
+
+    @Test
     void aPodPortAddedAndRemovedUnderTrafficLeaksNoFrame() throws Exception
     {
         attach(0);
