@@ -31,6 +31,7 @@ public final class DemoCommand implements Callable<Integer>
     /** What the demo runs besides the JDK, and the Debian package that has it. */
     static final String[][] TOOLS = {
         { "ip", "iproute2" }, { "curl", "curl" }, { "ethtool", "ethtool" }, { "setsid", "util-linux" },
+        { "nsenter", "util-linux" },
         { "ping", "iputils-ping" }, { "/usr/bin/python3", "python3" }, { "/usr/bin/kubectl", "kubectl" },
         { "/usr/lib/cni/host-local", "containernetworking-plugins" } };
 

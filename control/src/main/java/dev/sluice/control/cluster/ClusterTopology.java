@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import dev.sluice.control.cni.CniInstall;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -602,8 +603,6 @@ public final class ClusterTopology implements AutoCloseable
             }
             wired = true;
             final String ip = firstIpv4(add.stdout());
-            // frames from a veth carry partial TCP/UDP checksums that no one completes on the XDP path
-            Shell.check("ip", "netns", "exec", netns, "ethtool", "-K", "eth0", "tx", "off");
             final String hostVeth = hostVethName(containerId);
 
             client.pods().inNamespace(namespace).withName(name).editStatus(p -> new PodBuilder(p).editStatus()
@@ -1103,35 +1102,11 @@ public final class ClusterTopology implements AutoCloseable
     {
         try
         {
-            return installCni(binDir);
+            return CniInstall.install(binDir);
         }
         catch (final IOException ex)
         {
             throw new UncheckedIOException(ex);
-        }
-    }
-
-    /**
-     * Install the sluice-cni plugin into {@code binDir} ({@code dev.sluice.control.cni.CniInstall}).
-     */
-    private static Path installCni(final Path binDir) throws IOException
-    {
-        Files.createDirectories(binDir);
-        try
-        {
-            final Class<?> install = Class.forName("dev.sluice.control.cni.CniInstall");
-            final Object path = install.getMethod("install", Path.class).invoke(null, binDir);
-            return path instanceof Path p ? p : binDir.resolve("sluice-cni");
-        }
-        catch (final ClassNotFoundException ex)
-        {
-            throw new IOException("the sluice-cni plugin is not part of this build (dev.sluice.control.cni.CniInstall"
-                + " is missing)", ex);
-        }
-        catch (final ReflectiveOperationException ex)
-        {
-            final Throwable cause = ex.getCause() == null ? ex : ex.getCause();
-            throw new IOException("installing sluice-cni into " + binDir + " failed: " + cause.getMessage(), cause);
         }
     }
 
