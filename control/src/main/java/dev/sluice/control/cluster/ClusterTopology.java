@@ -459,6 +459,14 @@ public final class ClusterTopology implements AutoCloseable
     }
 
     /**
+     * @return whether teardown has begun (by {@link #close()} or the shutdown hook).
+     */
+    public boolean closing()
+    {
+        return closed.get();
+    }
+
+    /**
      * @return the layout.
      */
     public ClusterLayout layout()

@@ -41,6 +41,7 @@ public final class Demo
     private final Path kubeconfig;
     private final boolean keep;
     private final long startNs = System.nanoTime();
+    private volatile ClusterTopology cluster;
     private int step;
 
     /**
@@ -72,9 +73,10 @@ public final class Demo
         say("Two network namespaces are the nodes, joined by a bridge (the underlay, 198.19.0.0/16); each runs a");
         say("sluice agent on its uplink eth0; pods are namespaces wired by the sluice-cni plugin as a kubelet would.");
         final ClusterTopology.Options options = ClusterTopology.Options.of(ClusterLayout.standard(), 2, runDir,
-            line -> say("  " + line)).withKubeconfig(kubeconfig);
+            line -> print("  " + line)).withKubeconfig(kubeconfig);
         try (ClusterTopology cluster = ClusterTopology.start(options))
         {
+            this.cluster = cluster;
             final int failures = scenario(cluster);
             say("");
             say(String.format("Demo finished in %.0f s%s.", (System.nanoTime() - t0) / 1e9,
@@ -268,7 +270,8 @@ public final class Demo
             return null;
         }
         final ChildProcesses.Child capture = cluster.startInNetns(cluster.layout().underlayNetns(), "demo-tshark",
-            "tshark", "-n", "-l", "-i", "br0", "-c", "4", "-f", "udp port 6081", "-T", "fields",
+            "tshark", "-n", "-l", "-i", "br0", "-c", "4", "-f", "udp port 6081", "-d", "udp.port==5353,data",
+            "-T", "fields",
             "-e", "ip.src", "-e", "ip.dst", "-e", "geneve.vni", "-e", "geneve.option.class",
             "-e", "geneve.option.type", "-e", "_ws.col.Info", "-E", "separator=/s", "-E", "occurrence=a");
         final long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
@@ -394,12 +397,26 @@ public final class Demo
     private void step(final String title)
     {
         step++;
+        if (cluster != null && cluster.closing())
+        {
+            return;
+        }
         out.println();
         out.printf("== %d/%d %s  [%.0f s]%n", step, STEPS, title, (System.nanoTime() - startNs) / 1e9);
         out.flush();
     }
 
     private void say(final String line)
+    {
+        // after Ctrl-C the steps still running only see the cluster vanish: their output would mislead
+        final ClusterTopology current = cluster;
+        if (current == null || !current.closing())
+        {
+            print(line);
+        }
+    }
+
+    private void print(final String line)
     {
         out.println(line);
         out.flush();
