@@ -20,6 +20,7 @@ import dev.sluice.control.agent.AgentConfig;
 import dev.sluice.control.agent.ControlMetrics;
 import dev.sluice.control.agent.NodeAgent;
 import dev.sluice.control.agent.RecordingTableSink;
+import dev.sluice.control.cluster.EmbeddedApiServer;
 import dev.sluice.control.model.ClusterState;
 import dev.sluice.control.model.ObjectKey;
 import dev.sluice.control.model.ObjectRef;
@@ -42,7 +43,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
- * The agent's informers against fabric8's mock API server in CRUD mode (the {@link KubectlMockServer} fixture):
+ * The agent's informers against fabric8's mock API server in CRUD mode (the {@link EmbeddedApiServer} fixture):
  * every kind flows into the installed snapshot, hostile objects are rejected one at a time with a Kubernetes Event,
  * readiness waits for the workers, an API server outage keeps the last state.
  */
@@ -50,7 +51,7 @@ class K8sWatcherTest
 {
     private static final Duration DEADLINE = Duration.ofSeconds(20);
 
-    private KubectlMockServer server;
+    private EmbeddedApiServer server;
     private KubernetesClient client;
     private RecordingTableSink sink;
     private NodeAgent agent;
@@ -59,7 +60,7 @@ class K8sWatcherTest
     @BeforeEach
     void start()
     {
-        server = new KubectlMockServer();
+        server = new EmbeddedApiServer();
         client = server.createClient();
         sink = new RecordingTableSink();
     }

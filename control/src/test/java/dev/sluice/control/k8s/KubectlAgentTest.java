@@ -19,6 +19,7 @@ import dev.sluice.control.agent.AgentConfig;
 import dev.sluice.control.agent.ControlMetrics;
 import dev.sluice.control.agent.NodeAgent;
 import dev.sluice.control.agent.RecordingTableSink;
+import dev.sluice.control.cluster.EmbeddedApiServer;
 import dev.sluice.control.model.ClusterState;
 import dev.sluice.control.model.ObjectRef;
 import dev.sluice.control.model.PodRef;
@@ -28,7 +29,7 @@ import dev.sluice.testkit.ExternalTools;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
- * The real {@code /usr/bin/kubectl} changes the cluster (through {@link KubectlMockServer}); the agent's informers
+ * The real {@code /usr/bin/kubectl} changes the cluster (through {@link EmbeddedApiServer}); the agent's informers
  * see it and the snapshot the {@link dev.sluice.control.agent.TableSink} receives gives the new verdicts.
  */
 class KubectlAgentTest
@@ -41,7 +42,7 @@ class KubectlAgentTest
     @TempDir
     Path dir;
 
-    private KubectlMockServer server;
+    private EmbeddedApiServer server;
     private KubernetesClient client;
     private NodeAgent agent;
     private RecordingTableSink sink;
@@ -50,7 +51,7 @@ class KubectlAgentTest
     void startAgent() throws Exception
     {
         ExternalTools.requireCommand("kubectl", "kubectl");
-        server = new KubectlMockServer();
+        server = new EmbeddedApiServer();
         client = server.createClient();
         sink = new RecordingTableSink();
         agent = NodeAgent.online(client, new AgentConfig("node-1", null, 1, List.of(), 10_000_000L, 1_000), sink,
@@ -183,7 +184,7 @@ class KubectlAgentTest
 
     private void kubectl(final String... args) throws Exception
     {
-        final KubectlMockServer.Result result = server.kubectl(dir, args);
+        final EmbeddedApiServer.Result result = server.kubectl(dir, args);
         if (result.exitCode() != 0)
         {
             throw new AssertionError("kubectl " + String.join(" ", args) + " exited " + result.exitCode() + ": "

@@ -21,6 +21,7 @@ import dev.sluice.control.agent.AgentMetrics;
 import dev.sluice.control.agent.EndpointPorts;
 import dev.sluice.control.agent.NodeAgent;
 import dev.sluice.control.agent.TablePublisher;
+import dev.sluice.control.cluster.EmbeddedApiServer;
 import dev.sluice.control.compile.PolicyCompiler;
 import dev.sluice.control.metrics.Readiness;
 import dev.sluice.fastpath.packet.IpProtocol;
@@ -32,7 +33,7 @@ import dev.sluice.testkit.ExternalTools;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
- * The real {@code /usr/bin/kubectl} against {@link KubectlMockServer}; the agent runs the real
+ * The real {@code /usr/bin/kubectl} against {@link EmbeddedApiServer}; the agent runs the real
  * {@link TablePublisher} with table-only workers, and the verdicts are asked of the tables every worker has
  * installed (not of the cluster model).
  */
@@ -47,7 +48,7 @@ class KubectlTablesTest
     @TempDir
     Path dir;
 
-    private KubectlMockServer server;
+    private EmbeddedApiServer server;
     private KubernetesClient client;
     private NodeAgent agent;
     private TablePublisher publisher;
@@ -57,7 +58,7 @@ class KubectlTablesTest
     void startAgent() throws Exception
     {
         ExternalTools.requireCommand("kubectl", "kubectl");
-        server = new KubectlMockServer();
+        server = new EmbeddedApiServer();
         client = server.createClient();
         final AgentConfig config = new AgentConfig("node-1", null, WORKERS, List.of(), 10_000_000L, 1_000);
         publisher = TablePublisher.withTableOnlyWorkers(config, EndpointPorts.NONE, 1_000_000L);
@@ -175,7 +176,7 @@ class KubectlTablesTest
 
     private void kubectl(final String... args) throws Exception
     {
-        final KubectlMockServer.Result result = server.kubectl(dir, args);
+        final EmbeddedApiServer.Result result = server.kubectl(dir, args);
         if (result.exitCode() != 0)
         {
             throw new AssertionError("kubectl " + String.join(" ", args) + " exited " + result.exitCode() + ": "

@@ -1,4 +1,4 @@
-package dev.sluice.control.k8s;
+package dev.sluice.control.cluster;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -45,13 +45,20 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  *       {@code application/apply-patch+yaml} (server-side apply) is converted from YAML to JSON and merged, or
  *       created with a POST to the collection when the object does not exist yet.</li>
  * </ul>
- * The server listens on 127.0.0.1 over plain HTTP; {@link #stop()} and {@link #start()} simulate an API server
- * outage (the stored objects survive, open watches are cut).
+ * The server listens on one address over plain HTTP (127.0.0.1 by default; the one-machine cluster binds the
+ * root-netns end of the underlay's API veth so that agents in node namespaces reach it); {@link #stop()} and
+ * {@link #start()} simulate an API server outage (the stored objects survive, open watches are cut). It is the
+ * embedded API server of {@code sluice demo} and of the end-to-end tests: objects live in memory only, nothing
+ * (no scheduler, no controllers) acts on them.
  */
-public final class KubectlMockServer implements AutoCloseable
+public final class EmbeddedApiServer implements AutoCloseable
 {
     /** Where the real kubectl lives. */
     public static final Path KUBECTL = Path.of("/usr/bin/kubectl");
+
+    /** fabric8's MockWebServer logs every request at INFO; held here so the level sticks (loggers are weak). */
+    private static final java.util.logging.Logger MOCK_LOG =
+        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver.MockWebServer");
 
     private static final String AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
@@ -75,14 +82,33 @@ public final class KubectlMockServer implements AutoCloseable
     private final KubernetesSerialization json = new KubernetesSerialization();
     private final KubernetesCrudDispatcher crud;
     private final List<String> requestLog = new CopyOnWriteArrayList<>();
+    private final InetAddress address;
     private KubernetesMockServer server;
     private int port;
 
     /**
-     * Start a mock API server on a free port.
+     * Start a mock API server on 127.0.0.1 and a free port.
      */
-    public KubectlMockServer()
+    public EmbeddedApiServer()
     {
+        this(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    /**
+     * Start a mock API server.
+     *
+     * @param address the local address to listen on (must already be configured on an interface).
+     * @param port    the port, or 0 for a free one.
+     */
+    public EmbeddedApiServer(final InetAddress address, final int port)
+    {
+        if (port < 0 || port > 65535)
+        {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        this.address = address;
+        this.port = port;
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
         this.crud = new KubernetesCrudDispatcher(List.of(new CustomResourceDefinitionContext.Builder()
             .withGroup("sluice.dev").withVersion("v1alpha1").withPlural("networkloggings").withKind("NetworkLogging")
             .withScope("Cluster").build()));
@@ -96,7 +122,7 @@ public final class KubectlMockServer implements AutoCloseable
     {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new Translator(),
             false);
-        server.init(InetAddress.getLoopbackAddress(), port);
+        server.init(address, port);
         port = server.getPort();
     }
 
@@ -121,7 +147,7 @@ public final class KubectlMockServer implements AutoCloseable
      */
     public String url()
     {
-        return "http://127.0.0.1:" + port;
+        return "http://" + hostPort();
     }
 
     /**
@@ -133,7 +159,16 @@ public final class KubectlMockServer implements AutoCloseable
     }
 
     /**
-     * Write a kubeconfig for this server.
+     * @return {@code address:port} as a URL authority.
+     */
+    public String hostPort()
+    {
+        final String host = address.getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /**
+     * Write a kubeconfig for this server as {@code dir/kubeconfig}.
      *
      * @param dir where to put it.
      * @return the file.
@@ -141,25 +176,36 @@ public final class KubectlMockServer implements AutoCloseable
      */
     public Path writeKubeconfig(final Path dir) throws IOException
     {
-        final Path file = dir.resolve("kubeconfig");
+        return writeKubeconfigFile(dir.resolve("kubeconfig"));
+    }
+
+    /**
+     * Write a kubeconfig for this server (plain HTTP, a token the server ignores, namespace {@code default}).
+     *
+     * @param file the file to write (replaced when it exists).
+     * @return the file.
+     * @throws IOException when it cannot be written.
+     */
+    public Path writeKubeconfigFile(final Path file) throws IOException
+    {
         Files.writeString(file, """
             apiVersion: v1
             kind: Config
             clusters:
-            - name: mock
+            - name: sluice
               cluster:
                 server: %s
             users:
-            - name: tester
+            - name: sluice
               user:
-                token: mock-token
+                token: sluice-embedded
             contexts:
-            - name: mock
+            - name: sluice
               context:
-                cluster: mock
-                user: tester
+                cluster: sluice
+                user: sluice
                 namespace: default
-            current-context: mock
+            current-context: sluice
             """.formatted(url()));
         return file;
     }
@@ -214,7 +260,7 @@ public final class KubectlMockServer implements AutoCloseable
             {
                 throw e;
             }
-            System.err.println("KubectlMockServer: slow shutdown (" + e.getMessage() + "), continuing");
+            System.err.println("EmbeddedApiServer: slow shutdown (" + e.getMessage() + "), continuing");
         }
     }
 
@@ -344,7 +390,7 @@ public final class KubectlMockServer implements AutoCloseable
                     ? jsonResponse(200, aggregatedList(true), AGGREGATED)
                     : jsonResponse(200, Map.of("kind", "APIVersions", "versions", List.of("v1"),
                         "serverAddressByClientCIDRs", List.of(Map.of("clientCIDR", "0.0.0.0/0",
-                            "serverAddress", "127.0.0.1:" + port))), "application/json");
+                            "serverAddress", hostPort()))), "application/json");
             }
             if (path.equals("/apis"))
             {
