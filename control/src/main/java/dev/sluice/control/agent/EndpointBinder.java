@@ -21,7 +21,8 @@ import dev.sluice.fastpath.table.NodeTables;
  *       ({@link PodEndpoints}; the control loop gives a Pod of this node without {@code status.podIP} these IPs),
  *       asks for new tables and waits, bounded, until the worker runs a generation whose endpoint table has the pod
  *       on its port. It also turns TX checksum offload off on the pod's interface
- *       ({@code nsenter --net=NETNS ethtool -K IFNAME tx off}). Replies with the node's gateway MAC, the pod MTU and that generation.
+ *       ({@code nsenter --net=NETNS ethtool -K IFNAME tx off}). Replies with the node's gateway MAC, the pod MTU
+ *       and that generation.
  *       ADD again for the same container is idempotent; any failure undoes what was done (no half-bound port).</li>
  *   <li><b>DEL</b>: forgets the registration, asks for new tables, unbinds the port (detach, drain, close,
  *       reclaim). An unknown container is not an error.</li>
@@ -336,8 +337,8 @@ public final class EndpointBinder implements EndpointHandler
             if (System.nanoTime() - deadline > 0)
             {
                 return EndpointReply.failure(EndpointReply.CODE_TRY_AGAIN, "pod " + binding.pod() + ": no tables "
-                    + "with its endpoint on port " + binding.port() + " installed within " + installTimeoutNs / 1_000_000
-                    + " ms (installed generation " + publisher.installedGeneration() + "; is the Pod known to the "
+                    + "with its endpoint on port " + binding.port() + " installed within "
+                    + installTimeoutNs / 1_000_000 + " ms (installed generation " + publisher.installedGeneration() + "; is the Pod known to the "
                     + "agent, on node " + nodeName + "?)");
             }
             LockSupport.parkNanos(1_000_000);
