@@ -9,7 +9,9 @@ import java.util.SortedMap;
 /**
  * An immutable, validated snapshot of the cluster objects Sluice acts on. Built by {@link ClusterStateBuilder}
  * (from a state file via {@link ClusterStateLoader}, or object by object from informers). Every map is sorted by
- * its key, so iteration order is deterministic.
+ * its key, so iteration order is deterministic. Snapshots built one after another by the same
+ * {@link ClusterStateBuilder} share the map of every kind that did not change in between (the same instance), so
+ * a compiler can tell unchanged inputs apart by identity before comparing them.
  */
 public final class ClusterState
 {
@@ -33,23 +35,48 @@ public final class ClusterState
         final List<NetworkLoggingInfo> networkLogging,
         final List<String> warnings)
     {
-        this.namespaces = Immutable.sortedCopy(namespaces);
-        this.nodes = Immutable.sortedCopy(nodes);
-        this.pods = Immutable.sortedCopy(pods);
-        this.services = Immutable.sortedCopy(services);
-        this.endpointSlices = Immutable.sortedCopy(endpointSlices);
-        this.policies = Immutable.sortedCopy(policies);
+        this(Immutable.sortedCopy(namespaces), Immutable.sortedCopy(nodes), Immutable.sortedCopy(pods),
+            Immutable.sortedCopy(services), Immutable.sortedCopy(endpointSlices), Immutable.sortedCopy(policies),
+            networkLogging, warnings, null);
+    }
+
+    /**
+     * A snapshot over maps that are already sorted and unmodifiable ({@link Immutable#sortedCopy}), shared with
+     * earlier snapshots when a kind did not change; {@code podsByIp} likewise (null: index the pods here).
+     */
+    ClusterState(
+        final SortedMap<String, NamespaceInfo> namespaces,
+        final SortedMap<String, NodeInfo> nodes,
+        final SortedMap<PodRef, PodInfo> pods,
+        final SortedMap<ObjectRef, ServiceInfo> services,
+        final SortedMap<ObjectRef, EndpointSliceInfo> endpointSlices,
+        final SortedMap<ObjectRef, NetworkPolicyInfo> policies,
+        final List<NetworkLoggingInfo> networkLogging,
+        final List<String> warnings,
+        final Map<InetAddress, PodInfo> podsByIp)
+    {
+        this.namespaces = namespaces;
+        this.nodes = nodes;
+        this.pods = pods;
+        this.services = services;
+        this.endpointSlices = endpointSlices;
+        this.policies = policies;
         this.networkLogging = List.copyOf(networkLogging);
         this.warnings = List.copyOf(warnings);
+        this.podsByIp = podsByIp == null ? indexByIp(pods) : podsByIp;
+    }
+
+    static Map<InetAddress, PodInfo> indexByIp(final Map<PodRef, PodInfo> pods)
+    {
         final Map<InetAddress, PodInfo> byIp = new HashMap<>();
-        for (final PodInfo pod : this.pods.values())
+        for (final PodInfo pod : pods.values())
         {
             for (final InetAddress ip : pod.ips())
             {
                 byIp.put(ip, pod);
             }
         }
-        this.podsByIp = Map.copyOf(byIp);
+        return Map.copyOf(byIp);
     }
 
     /**
