@@ -477,6 +477,11 @@ public final class ClusterStateBuilder
         final java.util.Collection<PodInfo> pods)
     {
         final List<String> out = new ArrayList<>();
+        final Map<String, List<PodInfo>> podsByNamespace = new HashMap<>();
+        for (final PodInfo pod : pods)
+        {
+            podsByNamespace.computeIfAbsent(pod.ref().namespace(), k -> new ArrayList<>()).add(pod);
+        }
         for (final ServiceInfo service : services)
         {
             if (service.selector().isEmpty())
@@ -484,10 +489,9 @@ public final class ClusterStateBuilder
                 continue;
             }
             final List<PodInfo> selected = new ArrayList<>();
-            for (final PodInfo pod : pods)
+            for (final PodInfo pod : podsByNamespace.getOrDefault(service.ref().namespace(), List.of()))
             {
-                if (pod.ref().namespace().equals(service.ref().namespace())
-                    && pod.labels().entrySet().containsAll(service.selector().entrySet()))
+                if (pod.labels().entrySet().containsAll(service.selector().entrySet()))
                 {
                     selected.add(pod);
                 }
