@@ -28,11 +28,12 @@ import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
 /**
- * The incremental compile equals a from-scratch compile: random sequences of changes (pods and policies put,
- * replaced and deleted, namespaces relabelled and deleted, pods moved between namespaces so that two claim one IP)
- * go through one long-lived {@link ClusterStateBuilder} and one long-lived {@link PolicyCompiler} per node, as in
- * the agent; after every change the tables (as {@link PolicyTableDump} text) must equal those of a new compiler on
- * the same state, and the snapshot must equal the one a new builder makes from the same history of puts and
+ * The incremental compile equals a from-scratch compile: random sequences of changes (pods, policies, services and
+ * endpoint slices put, replaced and deleted, namespaces relabelled and deleted, pods moved between namespaces so
+ * that two claim one IP) go through one long-lived {@link ClusterStateBuilder}, one long-lived
+ * {@link PolicyCompiler} per node and one long-lived {@link ServiceCompiler} per node fed its previous result, as in
+ * the agent; after every change the tables (as {@link PolicyTableDump} and {@link ServiceTableDump} text) must
+ * equal those of new compilers on the same state, and the snapshot must equal the one a new builder makes from the same history of puts and
  * removes (which pod keeps a contested IP depends on the order of claims, so the history, not just the objects).
  */
 class PolicyCompilerIncrementalTest
@@ -58,6 +59,8 @@ class PolicyCompilerIncrementalTest
         }
         final Map<String, PolicyCompiler> compilers = new LinkedHashMap<>();
         NODES.forEach(node -> compilers.put(String.valueOf(node), new PolicyCompiler(mode)));
+        final Map<String, ServiceCompiler> serviceCompilers = new LinkedHashMap<>();
+        final Map<String, CompiledServices> previousServices = new LinkedHashMap<>();
         long generation = 0;
         for (final Change change : changes)
         {
@@ -83,6 +86,15 @@ class PolicyCompilerIncrementalTest
                 final Identities identities = Identities.of(state);
                 assertEquals(PolicyTableDump.dump(scratch, identities), PolicyTableDump.dump(incremental, identities),
                     () -> "node " + node + " after " + change);
+                if (node != null && state.nodes().containsKey(node))
+                {
+                    final CompiledServices services = serviceCompilers
+                        .computeIfAbsent(node, n -> new ServiceCompiler())
+                        .compile(state, node, previousServices.get(node));
+                    previousServices.put(node, services);
+                    assertEquals(ServiceTableDump.dump(new ServiceCompiler().compile(state, node)),
+                        ServiceTableDump.dump(services), () -> "services of " + node + " after " + change);
+                }
             }
         }
     }
@@ -166,6 +178,34 @@ class PolicyCompilerIncrementalTest
         }
     }
 
+    /** A ClusterIP service svc0..svc2 in n0..n2 selecting app=web, target port by name or number. */
+    private static Arbitrary<String> service()
+    {
+        return Combinators.combine(Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2),
+            Arbitraries.of("http", "8080"), Arbitraries.of("", "  internalTrafficPolicy: Local\n"))
+            .as((i, ns, target, local) -> "apiVersion: v1\nkind: Service\nmetadata: {name: svc" + i
+                + ", namespace: n" + ns + "}\nspec:\n  clusterIP: 198.19.0." + (i + 1) + "\n  clusterIPs: [198.19.0."
+                + (i + 1) + "]\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: " + target
+                + ", protocol: TCP}]\n" + local);
+    }
+
+    /** An EndpointSlice of svc0..svc2 (in n0..n2) over the pods' addresses, with random conditions and nodes. */
+    private static Arbitrary<String> slice()
+    {
+        final Arbitrary<String> endpoint = Combinators.combine(Arbitraries.integers().between(1, 5),
+            Arbitraries.of("{ready: true}", "{ready: false, serving: true, terminating: true}", "{ready: false}"),
+            Arbitraries.integers().between(1, 2))
+            .as((k, conditions, node) -> "- addresses: ['198.18.1." + k + "']\n  conditions: " + conditions
+                + "\n  nodeName: node-" + node + "\n");
+        return Combinators.combine(Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2),
+            Arbitraries.of("ports: [{name: http, port: 8080, protocol: TCP}]\n", "ports: []\n"),
+            endpoint.list().ofMaxSize(4))
+            .as((i, ns, ports, endpoints) -> "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n"
+                + "  name: svc" + i + "-a\n  namespace: n" + ns + "\n  labels: {kubernetes.io/service-name: svc" + i
+                + "}\naddressType: IPv4\n" + ports + "endpoints:" + (endpoints.isEmpty() ? " []\n" : "\n")
+                + String.join("", endpoints));
+    }
+
     @Provide
     Arbitrary<List<Change>> changes()
     {
@@ -178,7 +218,8 @@ class PolicyCompilerIncrementalTest
             .as((i, labels) -> "apiVersion: v1\nkind: Namespace\nmetadata: {name: n" + i + ", labels: {" + labels
                 + "}}\n");
         final Arbitrary<Change> put = Arbitraries.frequencyOf(
-            net.jqwik.api.Tuple.of(4, pod), net.jqwik.api.Tuple.of(5, policy), net.jqwik.api.Tuple.of(1, namespace))
+            net.jqwik.api.Tuple.of(4, pod), net.jqwik.api.Tuple.of(4, policy), net.jqwik.api.Tuple.of(1, namespace),
+            net.jqwik.api.Tuple.of(1, service()), net.jqwik.api.Tuple.of(2, slice()))
             .map(yaml -> new Change(false, 0, yaml));
         final Arbitrary<Change> delete = Arbitraries.integers().between(0, 1000).map(i -> new Change(true, i, null));
         return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(4, put), net.jqwik.api.Tuple.of(1, delete))
