@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.SortedMap;
 
 import dev.sluice.control.model.Cidr;
@@ -160,22 +159,25 @@ public final class PolicyCompiler
 
     private CidrIndex cidrIndex(final ClusterState state)
     {
-        final TreeSet<Cidr> all = new TreeSet<>(CIDR_ORDER);
+        // Collected into a hash set and sorted only when the set differs from the last one (sorting compares
+        // addresses as byte arrays, the dearer part).
+        final java.util.Set<Cidr> all = new java.util.HashSet<>();
         for (final NetworkPolicyInfo policy : state.policies().values())
         {
             addCidrs(all, policy.ingress());
             addCidrs(all, policy.egress());
         }
-        final List<Cidr> cidrs = List.copyOf(all);
-        if (lastCidrs != null && lastCidrs.cidrs.equals(cidrs))
+        if (lastCidrs != null && lastCidrs.set.equals(all))
         {
             return lastCidrs;
         }
-        lastCidrs = new CidrIndex(cidrs);
+        final List<Cidr> sorted = new ArrayList<>(all);
+        sorted.sort(CIDR_ORDER);
+        lastCidrs = new CidrIndex(List.copyOf(sorted), all);
         return lastCidrs;
     }
 
-    private static void addCidrs(final TreeSet<Cidr> all, final List<NetworkPolicyInfo.Rule> rules)
+    private static void addCidrs(final java.util.Set<Cidr> all, final List<NetworkPolicyInfo.Rule> rules)
     {
         for (final NetworkPolicyInfo.Rule rule : rules)
         {
@@ -299,11 +301,13 @@ public final class PolicyCompiler
     private static final class CidrIndex
     {
         private final List<Cidr> cidrs;
+        private final java.util.Set<Cidr> set;
         private final Map<Cidr, Integer> identity = new HashMap<>();
 
-        CidrIndex(final List<Cidr> cidrs)
+        CidrIndex(final List<Cidr> cidrs, final java.util.Set<Cidr> set)
         {
             this.cidrs = cidrs;
+            this.set = set;
             for (int i = 0; i < cidrs.size(); i++)
             {
                 identity.put(cidrs.get(i), IpCache.FIRST_CIDR_IDENTITY + i);

@@ -20,7 +20,8 @@ import dev.sluice.fastpath.service.ServiceTable;
  *       set's backend count ({@link Maglev#sizeFor}: 1021 for 10 backends), both from scratch;</li>
  *   <li>services again with one slice changed, reusing the previous compile's Maglev tables;</li>
  *   <li>the node's whole policy + service compile from scratch (the goal: at most 1 s), and again by long-lived
- *       compilers after one policy changed (what the agent does per policy update).</li>
+ *       compilers after one policy changed (what the agent does per policy update) and after one pod's labels
+ *       changed (the pod-derived parts, every policy fragment and the services are compiled again).</li>
  * </ul>
  * Run: {@code java -Xmx6g -cp perf/target/benchmarks.jar dev.sluice.perf.policy.ClusterCompileMain [runs=5]}.
  */
@@ -59,6 +60,14 @@ public final class ClusterCompileMain
             "name: pol-0, namespace: ns-0\\}\\nspec:\\n  podSelector: \\{matchLabels: \\{app: app0\\}\\}",
             "name: pol-0, namespace: ns-0}\nspec:\n  podSelector: {matchLabels: {app: app10}}") + services,
             "synthetic");
+        final ClusterState onePodChanged = new ClusterStateLoader().parse(base.replaceFirst(
+            "name: pod-0, namespace: ns-0, labels: \\{app: app0,", "name: pod-0, namespace: ns-0, labels: {app: app5,")
+            + services, "synthetic");
+        if (onePodChanged.pods().values().stream().noneMatch(p -> "app5".equals(p.labels().get("app"))
+            && p.ref().name().equals("pod-0")) || onePolicyChanged.policies().equals(state.policies()))
+        {
+            throw new IllegalStateException("the synthetic change did not apply");
+        }
 
         measure("services, one Maglev size M=16381", runs, () -> new ServiceCompiler(Maglev.DEFAULT_SIZE)
             .compile(state, "node-0"));
@@ -77,6 +86,15 @@ public final class ClusterCompileMain
             final ClusterState s = flip[0] ? onePolicyChanged : state;
             policy.compile(s, "node-0", 1);
             return service.compile(s, "node-0");
+        });
+        final PolicyCompiler podPolicy = new PolicyCompiler();
+        final ServiceCompiler podService = new ServiceCompiler();
+        measure("node tables by long-lived compilers after one pod's labels changed", runs, () ->
+        {
+            flip[0] = !flip[0];
+            final ClusterState s = flip[0] ? onePodChanged : state;
+            podPolicy.compile(s, "node-0", 1);
+            return podService.compile(s, "node-0");
         });
         final ServiceTable adaptive = new ServiceCompiler().compile(state, "node-0").table();
         final ServiceTable fixed = new ServiceCompiler(Maglev.DEFAULT_SIZE).compile(state, "node-0").table();
