@@ -23,7 +23,7 @@ public final class ClusterState
     private final SortedMap<ObjectRef, NetworkPolicyInfo> policies;
     private final List<NetworkLoggingInfo> networkLogging;
     private final List<String> warnings;
-    private final Map<InetAddress, PodInfo> podsByIp;
+    private final PodLookup podLookup;
 
     ClusterState(
         final Map<String, NamespaceInfo> namespaces,
@@ -42,7 +42,7 @@ public final class ClusterState
 
     /**
      * A snapshot over maps that are already sorted and unmodifiable ({@link Immutable#sortedCopy}), shared with
-     * earlier snapshots when a kind did not change; {@code podsByIp} likewise (null: index the pods here).
+     * earlier snapshots when a kind did not change; {@code podLookup} likewise (null: index the pods here).
      */
     ClusterState(
         final SortedMap<String, NamespaceInfo> namespaces,
@@ -53,7 +53,7 @@ public final class ClusterState
         final SortedMap<ObjectRef, NetworkPolicyInfo> policies,
         final List<NetworkLoggingInfo> networkLogging,
         final List<String> warnings,
-        final Map<InetAddress, PodInfo> podsByIp)
+        final PodLookup podLookup)
     {
         this.namespaces = namespaces;
         this.nodes = nodes;
@@ -63,20 +63,29 @@ public final class ClusterState
         this.policies = policies;
         this.networkLogging = List.copyOf(networkLogging);
         this.warnings = List.copyOf(warnings);
-        this.podsByIp = podsByIp == null ? indexByIp(pods) : podsByIp;
+        this.podLookup = podLookup == null ? PodLookup.of(pods) : podLookup;
     }
 
-    static Map<InetAddress, PodInfo> indexByIp(final Map<PodRef, PodInfo> pods)
+    /**
+     * Hash indexes of the pods (the sorted map answers by reference in O(log n) string comparisons).
+     *
+     * @param byIp  pods by each of their IPs.
+     * @param byRef pods by reference.
+     */
+    record PodLookup(Map<InetAddress, PodInfo> byIp, Map<PodRef, PodInfo> byRef)
     {
-        final Map<InetAddress, PodInfo> byIp = new HashMap<>();
-        for (final PodInfo pod : pods.values())
+        static PodLookup of(final Map<PodRef, PodInfo> pods)
         {
-            for (final InetAddress ip : pod.ips())
+            final Map<InetAddress, PodInfo> byIp = new HashMap<>();
+            for (final PodInfo pod : pods.values())
             {
-                byIp.put(ip, pod);
+                for (final InetAddress ip : pod.ips())
+                {
+                    byIp.put(ip, pod);
+                }
             }
+            return new PodLookup(Map.copyOf(byIp), Map.copyOf(pods));
         }
-        return Map.copyOf(byIp);
     }
 
     /**
@@ -150,7 +159,7 @@ public final class ClusterState
      */
     public PodInfo pod(final PodRef ref)
     {
-        return pods.get(ref);
+        return podLookup.byRef().get(ref);
     }
 
     /**
@@ -159,7 +168,7 @@ public final class ClusterState
      */
     public PodInfo podByIp(final InetAddress ip)
     {
-        return podsByIp.get(ip);
+        return podLookup.byIp().get(ip);
     }
 
     /**

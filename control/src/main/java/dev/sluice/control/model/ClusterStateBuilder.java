@@ -105,8 +105,8 @@ public final class ClusterStateBuilder
     private final Map<String, Checked<?, ?>> checkedCache = new HashMap<>();
     private long[] targetPortWarningsStamp;
     private List<String> targetPortWarningsCache;
-    private Checked<PodRef, PodInfo> podsByIpStamp;
-    private Map<InetAddress, PodInfo> podsByIpCache;
+    private Checked<PodRef, PodInfo> podLookupStamp;
+    private ClusterState.PodLookup podLookupCache;
 
     /**
      * A builder with the default {@link Limits}.
@@ -358,7 +358,7 @@ public final class ClusterStateBuilder
         problems.forEach((key, list) -> rejections.add(new Rejection(key, list, kept.contains(key))));
         final ClusterState state = new ClusterState(goodNamespaces.good(), goodNodes.good(), goodPods.good(),
             goodServices.good(), goodSlices.good(), goodPolicies.good(), List.copyOf(logging.values()), allWarnings,
-            podsByIpOf(goodPods));
+            podLookupOf(goodPods));
         return new BuildResult(state, rejections);
     }
 
@@ -442,14 +442,14 @@ public final class ClusterStateBuilder
         }
     }
 
-    private Map<InetAddress, PodInfo> podsByIpOf(final Checked<PodRef, PodInfo> goodPods)
+    private ClusterState.PodLookup podLookupOf(final Checked<PodRef, PodInfo> goodPods)
     {
-        if (podsByIpCache == null || podsByIpStamp != goodPods)
+        if (podLookupCache == null || podLookupStamp != goodPods)
         {
-            podsByIpCache = ClusterState.indexByIp(goodPods.good());
-            podsByIpStamp = goodPods;
+            podLookupCache = ClusterState.PodLookup.of(goodPods.good());
+            podLookupStamp = goodPods;
         }
-        return podsByIpCache;
+        return podLookupCache;
     }
 
     private long modCount(final String kind)

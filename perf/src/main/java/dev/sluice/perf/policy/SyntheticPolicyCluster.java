@@ -71,7 +71,9 @@ public final class SyntheticPolicyCluster
      * Services for a cluster made by {@link #yaml}: {@code services} ClusterIP services (198.19.0.0/18, one port
      * {@code http} 80 to target port 8080, selector {@code app}), service {@code s} in namespace
      * {@code ns-(s % namespaces)}, each with one EndpointSlice of {@code backends} ready endpoints: pods of its
-     * namespace (with their node names and pod references), chosen round-robin so that services overlap.
+     * namespace (with their node names and pod references): service {@code s} takes {@code backends} consecutive
+     * pods of its namespace from the {@code s / namespaces}-th on, so the sets of a namespace's services overlap
+     * but all differ (one Maglev table each).
      *
      * @param nodes      nodes of the cluster.
      * @param namespaces namespaces of the cluster.
@@ -99,7 +101,7 @@ public final class SyntheticPolicyCluster
                 .append("endpoints:\n");
             for (int b = 0; b < backends; b++)
             {
-                final int p = ns + namespaces * ((s / namespaces * backends + b) % perNamespace);
+                final int p = ns + namespaces * ((s / namespaces + b) % perNamespace);
                 final int podIp = p + 1;
                 sb.append("- addresses: ['198.").append(18 + (podIp >>> 16)).append('.').append((podIp >>> 8) & 255)
                     .append('.').append(podIp & 255).append("']\n  conditions: {ready: true}\n  nodeName: node-")
