@@ -217,12 +217,17 @@ public final class Lpm128
         return (int)(h ^ (h >>> 29) ^ (h >>> 47));
     }
 
+    /** A prefix as the builder's duplicate check sees it. */
+    private record Prefix(long hi, long lo, int length)
+    {
+    }
+
     /** Collects prefixes; not thread safe; build once. */
     public static final class Builder
     {
         private final int missingValue;
         private final List<long[]> entries = new ArrayList<>();
-        private final java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+        private final java.util.Map<Prefix, Integer> seen = new java.util.HashMap<>();
 
         /**
          * @param missingValue what a lookup returns when no prefix matches (may also be a prefix's value).
@@ -245,31 +250,36 @@ public final class Lpm128
          */
         public Builder add(final long hi, final long lo, final int length, final int value)
         {
-            final String text = Addresses.ipv6ToString(hi, lo) + "/" + length;
             if (length < 0 || length > 128)
             {
-                throw new IllegalArgumentException("prefix length out of range 0..128: " + text);
+                throw new IllegalArgumentException("prefix length out of range 0..128: " + text(hi, lo, length));
             }
             if ((hi & ~maskHi(length)) != 0 || (lo & ~maskLo(length)) != 0)
             {
-                throw new IllegalArgumentException("prefix has host bits set: " + text);
+                throw new IllegalArgumentException("prefix has host bits set: " + text(hi, lo, length));
             }
             if (value == EMPTY_SLOT)
             {
-                throw new IllegalArgumentException("value " + value + " of " + text + " is reserved (EMPTY_SLOT)");
+                throw new IllegalArgumentException("value " + value + " of " + text(hi, lo, length)
+                    + " is reserved (EMPTY_SLOT)");
             }
-            final Integer existing = seen.putIfAbsent(text, value);
+            final Integer existing = seen.putIfAbsent(new Prefix(hi, lo, length), value);
             if (existing != null)
             {
                 if (existing != value)
                 {
-                    throw new IllegalArgumentException("prefix " + text + " added with two values: " + existing
-                        + " and " + value);
+                    throw new IllegalArgumentException("prefix " + text(hi, lo, length) + " added with two values: "
+                        + existing + " and " + value);
                 }
                 return this;
             }
             entries.add(new long[] { hi, lo, length, value });
             return this;
+        }
+
+        private static String text(final long hi, final long lo, final int length)
+        {
+            return Addresses.ipv6ToString(hi, lo) + "/" + length;
         }
 
         /**

@@ -11,11 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.SortedMap;
 
 import dev.sluice.control.model.Cidr;
 import dev.sluice.control.model.ClusterState;
 import dev.sluice.control.model.NamespaceInfo;
+import dev.sluice.control.model.ObjectRef;
 import dev.sluice.control.model.NetworkPolicyInfo;
 import dev.sluice.control.model.PodInfo;
 import dev.sluice.control.model.PodRef;
@@ -50,10 +51,33 @@ import dev.sluice.wire.Lpm128;
  *   <li>Rule ids: every rule of every policy in policy order (namespace/name), ingress rules then egress rules,
  *       numbered from 0; the same on every node.</li>
  * </ul>
+ * <p>
+ * <b>Incremental.</b> An instance keeps what its last compile derived and reuses each part while its inputs are
+ * unchanged (compared by identity first, then by value), so a change recompiles only what depends on it:
+ * <ul>
+ *   <li>the pod index (identities, pods by identity and namespace) while the pods and namespaces are equal;</li>
+ *   <li>the ipcache while the pod index and the set of ipBlock CIDRs are;</li>
+ *   <li>the node's endpoints and profiles while the pod index and the node are;</li>
+ *   <li>each policy's compiled fragment (which profiles it isolates, and its allow entries with rule ids relative
+ *       to the policy's first rule) while the policy is equal and the three parts above are the same instances;
+ *       the fragments are then replayed into a new table with each policy's current first rule id.</li>
+ * </ul>
+ * So an update of one policy compiles that policy's rules against the node's profiles, and the rest is lookups,
+ * the replay and the table build. The result equals a from-scratch compile (a new instance), which
+ * {@code PolicyCompilerIncrementalTest} checks over random sequences of changes. Not thread safe: one instance per
+ * compiling thread.
  */
 public final class PolicyCompiler
 {
     private final IpBlockMode ipBlockMode;
+
+    private PodIndex lastPods;
+    private CidrIndex lastCidrs;
+    private IpCache lastIpCache;
+    private PodIndex lastIpCachePods;
+    private CidrIndex lastIpCacheCidrs;
+    private Endpoints lastEndpoints;
+    private Map<ObjectRef, Fragment> fragments = new HashMap<>();
 
     /**
      * A compiler with Cilium's ipBlock behaviour ({@link IpBlockMode#EXTERNAL_ONLY}).
@@ -80,7 +104,140 @@ public final class PolicyCompiler
      */
     public PolicySnapshot compile(final ClusterState state, final String node, final long generation)
     {
-        return new Run(state, node).compile(generation);
+        Objects.requireNonNull(state, "state");
+        final PodIndex pods = podIndex(state);
+        final CidrIndex cidrs = cidrIndex(state);
+        final IpCache ipCache = ipCache(state, pods, cidrs);
+        final Endpoints endpoints = endpoints(state, pods, node);
+
+        // Rule ids.
+        final List<String> rulePolicies = new ArrayList<>();
+        final List<String> ruleLabels = new ArrayList<>();
+        final PolicyTable.Builder table = new PolicyTable.Builder(endpoints.local.size(), endpoints.profileReps.size());
+        for (int e = 0; e < endpoints.local.size(); e++)
+        {
+            table.endpoint(e, endpoints.endpointProfile[e]);
+        }
+        final Map<ObjectRef, Fragment> next = new HashMap<>();
+        for (final NetworkPolicyInfo policy : state.policies().values())
+        {
+            final int firstRule = rulePolicies.size();
+            final String name = policy.ref().toString();
+            for (int i = 0; i < policy.ingress().size(); i++)
+            {
+                rulePolicies.add(name);
+                ruleLabels.add(name + " ingress[" + i + "]");
+            }
+            for (int i = 0; i < policy.egress().size(); i++)
+            {
+                rulePolicies.add(name);
+                ruleLabels.add(name + " egress[" + i + "]");
+            }
+            Fragment fragment = fragments.get(policy.ref());
+            if (fragment == null || !fragment.validFor(policy, pods, cidrs, endpoints))
+            {
+                fragment = new Run(state, pods, cidrs, endpoints).compilePolicy(policy);
+            }
+            next.put(policy.ref(), fragment);
+            fragment.ops.replay(table, firstRule);
+        }
+        fragments = next;
+        return new PolicySnapshot(generation, ipCache, endpoints.lpm, table.build(), endpoints.names, rulePolicies,
+            ruleLabels);
+    }
+
+    private PodIndex podIndex(final ClusterState state)
+    {
+        final PodIndex last = lastPods;
+        if (last != null && same(last.pods, state.pods()) && same(last.namespaces, state.namespaces()))
+        {
+            return last;
+        }
+        lastPods = new PodIndex(state);
+        return lastPods;
+    }
+
+    private CidrIndex cidrIndex(final ClusterState state)
+    {
+        // Collected into a hash set and sorted only when the set differs from the last one (sorting compares
+        // addresses as byte arrays, the dearer part).
+        final java.util.Set<Cidr> all = new java.util.HashSet<>();
+        for (final NetworkPolicyInfo policy : state.policies().values())
+        {
+            addCidrs(all, policy.ingress());
+            addCidrs(all, policy.egress());
+        }
+        if (lastCidrs != null && lastCidrs.set.equals(all))
+        {
+            return lastCidrs;
+        }
+        final List<Cidr> sorted = new ArrayList<>(all);
+        sorted.sort(CIDR_ORDER);
+        lastCidrs = new CidrIndex(List.copyOf(sorted), all);
+        return lastCidrs;
+    }
+
+    private static void addCidrs(final java.util.Set<Cidr> all, final List<NetworkPolicyInfo.Rule> rules)
+    {
+        for (final NetworkPolicyInfo.Rule rule : rules)
+        {
+            for (final NetworkPolicyInfo.Peer peer : rule.peers())
+            {
+                if (peer.ipBlock() != null)
+                {
+                    all.add(peer.ipBlock().cidr());
+                    all.addAll(peer.ipBlock().except());
+                }
+            }
+        }
+    }
+
+    private IpCache ipCache(final ClusterState state, final PodIndex pods, final CidrIndex cidrs)
+    {
+        if (lastIpCache != null && lastIpCachePods == pods && lastIpCacheCidrs == cidrs)
+        {
+            return lastIpCache;
+        }
+        // The ipcache: pod host routes, then the CIDRs (a CIDR that is exactly a pod IP stays the pod's).
+        final IpCache.Builder ipCache = new IpCache.Builder();
+        final java.util.Set<HostRoute> hostRoutes = new java.util.HashSet<>();
+        for (final PodInfo pod : state.pods().values())
+        {
+            for (final InetAddress ip : pod.ips())
+            {
+                final long[] k = key(ip);
+                ipCache.add(k[0], k[1], 128, pods.identities.of(pod.ref()));
+                hostRoutes.add(new HostRoute(k[0], k[1]));
+            }
+        }
+        for (final Cidr cidr : cidrs.cidrs)
+        {
+            final long[] k = key(cidr.network());
+            if (length128(cidr) != 128 || !hostRoutes.contains(new HostRoute(k[0], k[1])))
+            {
+                ipCache.add(k[0], k[1], length128(cidr), cidrs.identity.get(cidr));
+            }
+        }
+        lastIpCache = ipCache.build();
+        lastIpCachePods = pods;
+        lastIpCacheCidrs = cidrs;
+        return lastIpCache;
+    }
+
+    private Endpoints endpoints(final ClusterState state, final PodIndex pods, final String node)
+    {
+        final Endpoints last = lastEndpoints;
+        if (last != null && last.pods == pods && Objects.equals(last.node, node))
+        {
+            return last;
+        }
+        lastEndpoints = new Endpoints(state, pods, node);
+        return lastEndpoints;
+    }
+
+    private static <K, V> boolean same(final SortedMap<K, V> a, final SortedMap<K, V> b)
+    {
+        return a == b || a.equals(b);
     }
 
     /**
@@ -111,77 +268,68 @@ public final class PolicyCompiler
     {
     }
 
-    /** One compilation. */
-    private final class Run
+    /** A pod's address as a host route key. */
+    private record HostRoute(long hi, long lo)
     {
-        private final ClusterState state;
-        private final String node;
+    }
+
+    /** What depends on the pods and namespaces alone. */
+    private static final class PodIndex
+    {
+        private final SortedMap<dev.sluice.control.model.PodRef, PodInfo> pods;
+        private final SortedMap<String, NamespaceInfo> namespaces;
         private final Identities identities;
         private final Map<Integer, List<PodInfo>> podsByIdentity = new TreeMap<>();
         private final Map<String, List<Integer>> identitiesByNamespace = new HashMap<>();
-        private final List<Cidr> cidrs;
-        private final Map<Cidr, Integer> cidrIdentity = new HashMap<>();
-        private final Map<List<Object>, List<Integer>> peerCache = new HashMap<>();
 
-        Run(final ClusterState state, final String node)
+        PodIndex(final ClusterState state)
         {
-            this.state = Objects.requireNonNull(state, "state");
-            this.node = node;
-            this.identities = Identities.of(state);
+            pods = state.pods();
+            namespaces = state.namespaces();
+            identities = Identities.of(state);
             for (final PodInfo pod : state.pods().values())
             {
                 podsByIdentity.computeIfAbsent(identities.of(pod.ref()), k -> new ArrayList<>()).add(pod);
             }
-            podsByIdentity.forEach((id, pods) ->
-                identitiesByNamespace.computeIfAbsent(pods.getFirst().ref().namespace(), k -> new ArrayList<>())
+            podsByIdentity.forEach((id, list) ->
+                identitiesByNamespace.computeIfAbsent(list.getFirst().ref().namespace(), k -> new ArrayList<>())
                     .add(id));
-            final TreeSet<Cidr> all = new TreeSet<>(CIDR_ORDER);
-            for (final NetworkPolicyInfo policy : state.policies().values())
-            {
-                for (final NetworkPolicyInfo.Rule rule : concat(policy.ingress(), policy.egress()))
-                {
-                    for (final NetworkPolicyInfo.Peer peer : rule.peers())
-                    {
-                        if (peer.ipBlock() != null)
-                        {
-                            all.add(peer.ipBlock().cidr());
-                            all.addAll(peer.ipBlock().except());
-                        }
-                    }
-                }
-            }
-            cidrs = List.copyOf(all);
+        }
+    }
+
+    /** The ipBlock CIDRs of every policy, sorted, and their identities. */
+    private static final class CidrIndex
+    {
+        private final List<Cidr> cidrs;
+        private final java.util.Set<Cidr> set;
+        private final Map<Cidr, Integer> identity = new HashMap<>();
+
+        CidrIndex(final List<Cidr> cidrs, final java.util.Set<Cidr> set)
+        {
+            this.cidrs = cidrs;
+            this.set = set;
             for (int i = 0; i < cidrs.size(); i++)
             {
-                cidrIdentity.put(cidrs.get(i), IpCache.FIRST_CIDR_IDENTITY + i);
+                identity.put(cidrs.get(i), IpCache.FIRST_CIDR_IDENTITY + i);
             }
         }
+    }
 
-        PolicySnapshot compile(final long generation)
+    /** The node's endpoints, their profiles and the endpoint map. */
+    private static final class Endpoints
+    {
+        private final PodIndex pods;
+        private final String node;
+        private final List<PodInfo> local = new ArrayList<>();
+        private final List<PodInfo> profileReps = new ArrayList<>();
+        private final int[] endpointProfile;
+        private final Lpm128 lpm;
+        private final List<String> names;
+
+        Endpoints(final ClusterState state, final PodIndex pods, final String node)
         {
-            // The ipcache: pod host routes, then the CIDRs (a CIDR that is exactly a pod IP stays the pod's).
-            final IpCache.Builder ipCache = new IpCache.Builder();
-            final java.util.Set<String> hostRoutes = new java.util.HashSet<>();
-            for (final PodInfo pod : state.pods().values())
-            {
-                for (final InetAddress ip : pod.ips())
-                {
-                    final long[] k = key(ip);
-                    ipCache.add(k[0], k[1], 128, identities.of(pod.ref()));
-                    hostRoutes.add(k[0] + "/" + k[1]);
-                }
-            }
-            for (final Cidr cidr : cidrs)
-            {
-                final long[] k = key(cidr.network());
-                if (length128(cidr) != 128 || !hostRoutes.contains(k[0] + "/" + k[1]))
-                {
-                    ipCache.add(k[0], k[1], length128(cidr), cidrIdentity.get(cidr));
-                }
-            }
-
-            // Endpoints and profiles.
-            final List<PodInfo> local = new ArrayList<>();
+            this.pods = pods;
+            this.node = node;
             for (final PodInfo pod : state.pods().values())
             {
                 if (node == null || node.equals(pod.nodeName()))
@@ -191,8 +339,7 @@ public final class PolicyCompiler
             }
             final Lpm128.Builder endpoints = new Lpm128.Builder(PolicySnapshot.NO_ENDPOINT);
             final Map<String, Integer> profileOfKey = new LinkedHashMap<>();
-            final List<PodInfo> profileRep = new ArrayList<>();
-            final int[] endpointProfile = new int[local.size()];
+            endpointProfile = new int[local.size()];
             for (int e = 0; e < local.size(); e++)
             {
                 final PodInfo pod = local.get(e);
@@ -201,72 +348,183 @@ public final class PolicyCompiler
                     final long[] k = key(ip);
                     endpoints.add(k[0], k[1], 128, e);
                 }
-                final String profileKey = pod.ref().namespace() + "|" + identities.of(pod.ref()) + "|" + pod.ports();
-                final Integer existing = profileOfKey.putIfAbsent(profileKey, profileRep.size());
+                final String profileKey = pod.ref().namespace() + "|" + pods.identities.of(pod.ref()) + "|"
+                    + pod.ports();
+                final Integer existing = profileOfKey.putIfAbsent(profileKey, profileReps.size());
                 if (existing == null)
                 {
-                    profileRep.add(pod);
+                    profileReps.add(pod);
                 }
                 endpointProfile[e] = profileOfKey.get(profileKey);
             }
-            final PolicyTable.Builder table = new PolicyTable.Builder(local.size(), profileRep.size());
-            for (int e = 0; e < local.size(); e++)
-            {
-                table.endpoint(e, endpointProfile[e]);
-            }
+            lpm = endpoints.build();
+            names = local.stream().map(p -> p.ref().toString()).toList();
+        }
+    }
 
-            // Rule ids.
-            final List<String> rulePolicies = new ArrayList<>();
-            final List<String> ruleLabels = new ArrayList<>();
-            final Map<NetworkPolicyInfo, Integer> firstRule = new HashMap<>();
-            for (final NetworkPolicyInfo policy : state.policies().values())
+    /**
+     * One policy compiled against the node's profiles: what it isolates and allows, rule ids relative to its first
+     * rule. Valid while the policy and the parts it was compiled against are unchanged.
+     */
+    private static final class Fragment
+    {
+        private final NetworkPolicyInfo policy;
+        private final PodIndex pods;
+        private final CidrIndex cidrs;
+        private final Endpoints endpoints;
+        private final TableOps ops;
+
+        Fragment(final NetworkPolicyInfo policy, final PodIndex pods, final CidrIndex cidrs, final Endpoints endpoints,
+            final TableOps ops)
+        {
+            this.policy = policy;
+            this.pods = pods;
+            this.cidrs = cidrs;
+            this.endpoints = endpoints;
+            this.ops = ops;
+        }
+
+        boolean validFor(final NetworkPolicyInfo policy, final PodIndex pods, final CidrIndex cidrs,
+            final Endpoints endpoints)
+        {
+            return this.pods == pods && this.cidrs == cidrs && this.endpoints == endpoints
+                && (this.policy == policy || this.policy.equals(policy));
+        }
+    }
+
+    /**
+     * Recorded {@link PolicyTable.Builder} calls, replayed with a rule id offset. One record is a tag and its
+     * arguments in a growable {@code long[]}.
+     */
+    private static final class TableOps
+    {
+        private static final long ISOLATE = 0;
+        private static final long ALLOW = 1;
+        private static final long ALLOW_ADDRESS = 2;
+
+        private long[] data = new long[64];
+        private int size;
+
+        void isolate(final int profile, final int direction)
+        {
+            append(ISOLATE, profile, direction);
+        }
+
+        void allow(final int profile, final int direction, final int identity, final int protocol, final int lo,
+            final int hi, final int rule)
+        {
+            append(ALLOW, profile, direction, identity, protocol, lo, hi, rule);
+        }
+
+        void allowAddress(final int profile, final int direction, final long addrHi, final long addrLo,
+            final int identity, final int protocol, final int lo, final int hi, final int rule)
+        {
+            append(ALLOW_ADDRESS, profile, direction, addrHi, addrLo, identity, protocol, lo, hi, rule);
+        }
+
+        private void append(final long... values)
+        {
+            if (size + values.length > data.length)
             {
-                firstRule.put(policy, rulePolicies.size());
-                for (int i = 0; i < policy.ingress().size(); i++)
+                data = java.util.Arrays.copyOf(data, Math.max(data.length * 2, size + values.length));
+            }
+            System.arraycopy(values, 0, data, size, values.length);
+            size += values.length;
+        }
+
+        void trim()
+        {
+            data = java.util.Arrays.copyOf(data, size);
+        }
+
+        void replay(final PolicyTable.Builder table, final int firstRule)
+        {
+            final long[] d = data;
+            int i = 0;
+            while (i < size)
+            {
+                final long tag = d[i];
+                if (tag == ISOLATE)
                 {
-                    rulePolicies.add(policy.ref().toString());
-                    ruleLabels.add(policy.ref() + " ingress[" + i + "]");
+                    table.isolate((int)d[i + 1], (int)d[i + 2]);
+                    i += 3;
                 }
-                for (int i = 0; i < policy.egress().size(); i++)
+                else if (tag == ALLOW)
                 {
-                    rulePolicies.add(policy.ref().toString());
-                    ruleLabels.add(policy.ref() + " egress[" + i + "]");
+                    table.allow((int)d[i + 1], (int)d[i + 2], (int)d[i + 3], (int)d[i + 4], (int)d[i + 5],
+                        (int)d[i + 6], firstRule + (int)d[i + 7]);
+                    i += 8;
+                }
+                else
+                {
+                    table.allowAddress((int)d[i + 1], (int)d[i + 2], d[i + 3], d[i + 4], (int)d[i + 5],
+                        (int)d[i + 6], (int)d[i + 7], (int)d[i + 8], firstRule + (int)d[i + 9]);
+                    i += 10;
                 }
             }
+        }
+    }
 
-            for (int profile = 0; profile < profileRep.size(); profile++)
+    /** The compile of one policy's fragment. */
+    private final class Run
+    {
+        private final ClusterState state;
+        private final Identities identities;
+        private final Map<Integer, List<PodInfo>> podsByIdentity;
+        private final Map<String, List<Integer>> identitiesByNamespace;
+        private final List<Cidr> cidrs;
+        private final Map<Cidr, Integer> cidrIdentity;
+        private final PodIndex podIndex;
+        private final CidrIndex cidrIndex;
+        private final Endpoints endpoints;
+        private final Map<List<Object>, List<Integer>> peerCache = new HashMap<>();
+
+        Run(final ClusterState state, final PodIndex pods, final CidrIndex cidrs, final Endpoints endpoints)
+        {
+            this.state = state;
+            this.identities = pods.identities;
+            this.podsByIdentity = pods.podsByIdentity;
+            this.identitiesByNamespace = pods.identitiesByNamespace;
+            this.cidrs = cidrs.cidrs;
+            this.cidrIdentity = cidrs.identity;
+            this.podIndex = pods;
+            this.cidrIndex = cidrs;
+            this.endpoints = endpoints;
+        }
+
+        Fragment compilePolicy(final NetworkPolicyInfo policy)
+        {
+            final TableOps table = new TableOps();
+            for (int profile = 0; profile < endpoints.profileReps.size(); profile++)
             {
-                final PodInfo rep = profileRep.get(profile);
+                final PodInfo rep = endpoints.profileReps.get(profile);
+                if (!policy.ref().namespace().equals(rep.ref().namespace())
+                    || !policy.podSelector().matches(rep.labels()))
+                {
+                    continue;
+                }
                 for (final int direction : new int[] { PolicyVerdict.EGRESS, PolicyVerdict.INGRESS })
                 {
                     final boolean ingress = direction == PolicyVerdict.INGRESS;
-                    for (final NetworkPolicyInfo policy : state.policies().values())
+                    if (!(ingress ? policy.ingressType() : policy.egressType()))
                     {
-                        if (!(ingress ? policy.ingressType() : policy.egressType())
-                            || !policy.ref().namespace().equals(rep.ref().namespace())
-                            || !policy.podSelector().matches(rep.labels()))
-                        {
-                            continue;
-                        }
-                        table.isolate(profile, direction);
-                        final List<NetworkPolicyInfo.Rule> rules = ingress ? policy.ingress() : policy.egress();
-                        final int base = firstRule.get(policy) + (ingress ? 0 : policy.ingress().size());
-                        for (int r = 0; r < rules.size(); r++)
-                        {
-                            compileRule(table, profile, direction, rep, policy, r, rules.get(r), base + r);
-                        }
+                        continue;
+                    }
+                    table.isolate(profile, direction);
+                    final List<NetworkPolicyInfo.Rule> rules = ingress ? policy.ingress() : policy.egress();
+                    final int base = ingress ? 0 : policy.ingress().size();
+                    for (int r = 0; r < rules.size(); r++)
+                    {
+                        compileRule(table, profile, direction, rep, policy, rules.get(r), base + r);
                     }
                 }
             }
-
-            final List<String> names = local.stream().map(p -> p.ref().toString()).toList();
-            return new PolicySnapshot(generation, ipCache.build(), endpoints.build(), table.build(), names,
-                rulePolicies, ruleLabels);
+            table.trim();
+            return new Fragment(policy, podIndex, cidrIndex, endpoints, table);
         }
 
-        private void compileRule(final PolicyTable.Builder table, final int profile, final int direction,
-            final PodInfo rep, final NetworkPolicyInfo policy, final int ruleIndex, final NetworkPolicyInfo.Rule rule,
-            final int ruleId)
+        private void compileRule(final TableOps table, final int profile, final int direction,
+            final PodInfo rep, final NetworkPolicyInfo policy, final NetworkPolicyInfo.Rule rule, final int ruleId)
         {
             final boolean ingress = direction == PolicyVerdict.INGRESS;
             final List<PortSpec> numeric = new ArrayList<>();
@@ -322,7 +580,7 @@ public final class PolicyCompiler
                 final NetworkPolicyInfo.Peer peer = rule.peers().get(p);
                 if (peer.ipBlock() != null)
                 {
-                    compileIpBlock(table, profile, direction, rep, peer.ipBlock(), numeric, named, ruleId);
+                    compileIpBlock(table, profile, direction, peer.ipBlock(), numeric, named, ruleId);
                     continue;
                 }
                 for (final int identity : matchingIdentities(policy, peer))
@@ -336,9 +594,9 @@ public final class PolicyCompiler
             }
         }
 
-        private void compileIpBlock(final PolicyTable.Builder table, final int profile, final int direction,
-            final PodInfo rep, final NetworkPolicyInfo.IpBlock block, final List<PortSpec> numeric,
-            final List<PortSpec> named, final int ruleId)
+        private void compileIpBlock(final TableOps table, final int profile, final int direction,
+            final NetworkPolicyInfo.IpBlock block, final List<PortSpec> numeric, final List<PortSpec> named,
+            final int ruleId)
         {
             // External addresses: the CIDR identities inside the block and outside every hole. (Named ports never
             // match an external destination: it has no container ports.)
@@ -395,7 +653,7 @@ public final class PolicyCompiler
         }
 
         /** Egress named ports towards one destination identity, resolved on each of its pods. */
-        private void allowNamed(final PolicyTable.Builder table, final int profile, final int direction,
+        private void allowNamed(final TableOps table, final int profile, final int direction,
             final int identity, final List<PortSpec> named, final int ruleId)
         {
             for (final PortSpec spec : named)
@@ -484,13 +742,5 @@ public final class PolicyCompiler
             }
         }
         throw new IllegalArgumentException("no Kubernetes protocol " + ipProtocol);
-    }
-
-    private static List<NetworkPolicyInfo.Rule> concat(final List<NetworkPolicyInfo.Rule> a,
-        final List<NetworkPolicyInfo.Rule> b)
-    {
-        final List<NetworkPolicyInfo.Rule> out = new ArrayList<>(a);
-        out.addAll(b);
-        return out;
     }
 }

@@ -14,12 +14,12 @@ import dev.sluice.fastpath.service.ServiceTable;
  * compile's warnings. The same snapshot always gives the same text.
  *
  * <pre>
- * services node=NODE maglev=M
+ * services node=NODE maglev=M|adaptive
  * service ID NAMESPACE/NAME
  *   frontend REVNAT KIND PROTO ADDRESS:PORT port=NAME group=G flags=... [affinity=SECONDSs]
  * group G NAMESPACE/NAME port=NAME IPv4|IPv6
  *   cluster ADDRESS:PORT [terminating] [local] slots=N
- *   cluster-maglev digest=HEX
+ *   cluster-maglev [m=M ]digest=HEX     m= only when each set's size adapts to its backend count
  *   local ADDRESS:PORT ... (same)
  * warning TEXT
  * </pre>
@@ -38,8 +38,8 @@ public final class ServiceTableDump
     {
         final ServiceTable t = compiled.table();
         final StringBuilder out = new StringBuilder();
-        out.append("services node=").append(compiled.nodeName()).append(" maglev=").append(t.maglevSize())
-            .append('\n');
+        out.append("services node=").append(compiled.nodeName()).append(" maglev=")
+            .append(t.maglevSize() == 0 ? "adaptive" : Integer.toString(t.maglevSize())).append('\n');
         for (int id = 1; id <= compiled.services().size(); id++)
         {
             out.append("service ").append(id).append(' ').append(compiled.services().get(id - 1)).append('\n');
@@ -91,7 +91,8 @@ public final class ServiceTableDump
         }
         final int[] slots = new int[count];
         long digest = 0xCBF2_9CE4_8422_2325L; // FNV-1a 64 over the table's 16-bit entries
-        for (int s = 0; s < t.maglevSize(); s++)
+        final int size = t.maglevSize(g, local);
+        for (int s = 0; s < size; s++)
         {
             final int e = t.maglevEntry(g, local, s);
             slots[e]++;
@@ -118,7 +119,8 @@ public final class ServiceTableDump
         {
             out.append(line).append('\n');
         }
-        out.append("  ").append(name).append("-maglev digest=").append(String.format("%016x", digest)).append('\n');
+        out.append("  ").append(name).append("-maglev ").append(t.maglevSize() == 0 ? "m=" + size + " " : "")
+            .append("digest=").append(String.format("%016x", digest)).append('\n');
     }
 
     private static String hostPort(final long hi, final long lo, final int port)

@@ -9,7 +9,9 @@ import java.util.SortedMap;
 /**
  * An immutable, validated snapshot of the cluster objects Sluice acts on. Built by {@link ClusterStateBuilder}
  * (from a state file via {@link ClusterStateLoader}, or object by object from informers). Every map is sorted by
- * its key, so iteration order is deterministic.
+ * its key, so iteration order is deterministic. Snapshots built one after another by the same
+ * {@link ClusterStateBuilder} share the map of every kind that did not change in between (the same instance), so
+ * a compiler can tell unchanged inputs apart by identity before comparing them.
  */
 public final class ClusterState
 {
@@ -21,7 +23,7 @@ public final class ClusterState
     private final SortedMap<ObjectRef, NetworkPolicyInfo> policies;
     private final List<NetworkLoggingInfo> networkLogging;
     private final List<String> warnings;
-    private final Map<InetAddress, PodInfo> podsByIp;
+    private final PodLookup podLookup;
 
     ClusterState(
         final Map<String, NamespaceInfo> namespaces,
@@ -33,23 +35,57 @@ public final class ClusterState
         final List<NetworkLoggingInfo> networkLogging,
         final List<String> warnings)
     {
-        this.namespaces = Immutable.sortedCopy(namespaces);
-        this.nodes = Immutable.sortedCopy(nodes);
-        this.pods = Immutable.sortedCopy(pods);
-        this.services = Immutable.sortedCopy(services);
-        this.endpointSlices = Immutable.sortedCopy(endpointSlices);
-        this.policies = Immutable.sortedCopy(policies);
+        this(Immutable.sortedCopy(namespaces), Immutable.sortedCopy(nodes), Immutable.sortedCopy(pods),
+            Immutable.sortedCopy(services), Immutable.sortedCopy(endpointSlices), Immutable.sortedCopy(policies),
+            networkLogging, warnings, null);
+    }
+
+    /**
+     * A snapshot over maps that are already sorted and unmodifiable ({@link Immutable#sortedCopy}), shared with
+     * earlier snapshots when a kind did not change; {@code podLookup} likewise (null: index the pods here).
+     */
+    ClusterState(
+        final SortedMap<String, NamespaceInfo> namespaces,
+        final SortedMap<String, NodeInfo> nodes,
+        final SortedMap<PodRef, PodInfo> pods,
+        final SortedMap<ObjectRef, ServiceInfo> services,
+        final SortedMap<ObjectRef, EndpointSliceInfo> endpointSlices,
+        final SortedMap<ObjectRef, NetworkPolicyInfo> policies,
+        final List<NetworkLoggingInfo> networkLogging,
+        final List<String> warnings,
+        final PodLookup podLookup)
+    {
+        this.namespaces = namespaces;
+        this.nodes = nodes;
+        this.pods = pods;
+        this.services = services;
+        this.endpointSlices = endpointSlices;
+        this.policies = policies;
         this.networkLogging = List.copyOf(networkLogging);
         this.warnings = List.copyOf(warnings);
-        final Map<InetAddress, PodInfo> byIp = new HashMap<>();
-        for (final PodInfo pod : this.pods.values())
+        this.podLookup = podLookup == null ? PodLookup.of(pods) : podLookup;
+    }
+
+    /**
+     * Hash indexes of the pods (the sorted map answers by reference in O(log n) string comparisons).
+     *
+     * @param byIp  pods by each of their IPs.
+     * @param byRef pods by reference.
+     */
+    record PodLookup(Map<InetAddress, PodInfo> byIp, Map<PodRef, PodInfo> byRef)
+    {
+        static PodLookup of(final Map<PodRef, PodInfo> pods)
         {
-            for (final InetAddress ip : pod.ips())
+            final Map<InetAddress, PodInfo> byIp = new HashMap<>();
+            for (final PodInfo pod : pods.values())
             {
-                byIp.put(ip, pod);
+                for (final InetAddress ip : pod.ips())
+                {
+                    byIp.put(ip, pod);
+                }
             }
+            return new PodLookup(Map.copyOf(byIp), Map.copyOf(pods));
         }
-        this.podsByIp = Map.copyOf(byIp);
     }
 
     /**
@@ -123,7 +159,7 @@ public final class ClusterState
      */
     public PodInfo pod(final PodRef ref)
     {
-        return pods.get(ref);
+        return podLookup.byRef().get(ref);
     }
 
     /**
@@ -132,7 +168,7 @@ public final class ClusterState
      */
     public PodInfo podByIp(final InetAddress ip)
     {
-        return podsByIp.get(ip);
+        return podLookup.byIp().get(ip);
     }
 
     /**

@@ -77,6 +77,12 @@ public final class ClusterStateBuilder
 {
     private static final Pattern IANA_SVC_NAME_CHARS = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?");
     private static final Pattern HAS_LETTER = Pattern.compile(".*[a-z].*");
+    private static final String NAMESPACE = "Namespace";
+    private static final String NODE = "Node";
+    private static final String POD = "Pod";
+    private static final String SERVICE = "Service";
+    private static final String ENDPOINT_SLICE = "EndpointSlice";
+    private static final String NETWORK_POLICY = "NetworkPolicy";
 
     private final Limits limits;
     private final List<String> errors = new ArrayList<>();
@@ -95,6 +101,12 @@ public final class ClusterStateBuilder
     private final Map<ObjectKey, List<String>> objectWarnings = new HashMap<>();
     private final Map<PodRef, Long> ipClaims = new HashMap<>();
     private long claimSequence;
+    private final Map<String, Long> modCounts = new HashMap<>();
+    private final Map<String, Checked<?, ?>> checkedCache = new HashMap<>();
+    private long[] targetPortWarningsStamp;
+    private List<String> targetPortWarningsCache;
+    private Checked<PodRef, PodInfo> podLookupStamp;
+    private ClusterState.PodLookup podLookupCache;
 
     /**
      * A builder with the default {@link Limits}.
@@ -310,20 +322,101 @@ public final class ClusterStateBuilder
                 kept.add(key);
             }
         });
-        final Map<PodRef, PodInfo> goodPods = new LinkedHashMap<>(pods);
-        final Map<ObjectRef, ServiceInfo> goodServices = new LinkedHashMap<>(services);
-        final Map<ObjectRef, EndpointSliceInfo> goodSlices = new LinkedHashMap<>(slices);
-        final Map<ObjectRef, NetworkPolicyInfo> goodPolicies = new LinkedHashMap<>(policies);
         final java.util.function.BiConsumer<ObjectKey, String> reject = (key, message) ->
         {
             problems.computeIfAbsent(key, k -> new ArrayList<>()).add(message);
             kept.remove(key);
         };
-        goodPods.keySet().removeIf(ref -> missingNamespace(new ObjectKey("Pod", ref.namespace(), ref.name()), reject));
-        goodServices.keySet().removeIf(ref -> missingNamespace(new ObjectKey("Service", ref.namespace(), ref.name()), reject));
-        goodSlices.keySet().removeIf(ref -> missingNamespace(new ObjectKey("EndpointSlice", ref.namespace(), ref.name()), reject));
-        goodPolicies.keySet().removeIf(ref -> missingNamespace(new ObjectKey("NetworkPolicy", ref.namespace(), ref.name()), reject));
+        // Each kind's checked map is rebuilt only when that kind or the namespaces changed since the last build;
+        // otherwise the previous snapshot's map (the same instance) and its rejections are used again, so an update
+        // of one policy costs O(policies), not O(pods), and the compilers can tell unchanged inputs by identity.
+        final Checked<String, NamespaceInfo> goodNamespaces = checked(NAMESPACE, namespaces, null, null);
+        final Checked<String, NodeInfo> goodNodes = checked(NODE, nodes, null, null);
+        final Checked<PodRef, PodInfo> goodPods = checked(POD, pods,
+            ref -> new ObjectKey(POD, ref.namespace(), ref.name()), this::claimChecked);
+        final Checked<ObjectRef, ServiceInfo> goodServices = checked(SERVICE, services,
+            ref -> new ObjectKey(SERVICE, ref.namespace(), ref.name()), null);
+        final Checked<ObjectRef, EndpointSliceInfo> goodSlices = checked(ENDPOINT_SLICE, slices,
+            ref -> new ObjectKey(ENDPOINT_SLICE, ref.namespace(), ref.name()), null);
+        final Checked<ObjectRef, NetworkPolicyInfo> goodPolicies = checked(NETWORK_POLICY, policies,
+            ref -> new ObjectKey(NETWORK_POLICY, ref.namespace(), ref.name()), null);
+        for (final Checked<?, ?> checked : List.of(goodPods, goodServices, goodSlices, goodPolicies))
+        {
+            checked.rejects().forEach(r -> reject.accept(r.key(), r.message()));
+        }
 
+        final List<String> allWarnings = new ArrayList<>(warnings);
+        new java.util.TreeMap<>(objectWarnings).values().forEach(allWarnings::addAll);
+        final long[] warningStamp = { goodServices.stamp(), goodPods.stamp() };
+        if (targetPortWarningsCache == null || !java.util.Arrays.equals(targetPortWarningsStamp, warningStamp))
+        {
+            targetPortWarningsCache = targetPortWarnings(goodServices.good().values(), goodPods.good().values());
+            targetPortWarningsStamp = warningStamp;
+        }
+        allWarnings.addAll(targetPortWarningsCache);
+        final List<Rejection> rejections = new ArrayList<>();
+        problems.forEach((key, list) -> rejections.add(new Rejection(key, list, kept.contains(key))));
+        final ClusterState state = new ClusterState(goodNamespaces.good(), goodNodes.good(), goodPods.good(),
+            goodServices.good(), goodSlices.good(), goodPolicies.good(), List.copyOf(logging.values()), allWarnings,
+            podLookupOf(goodPods));
+        return new BuildResult(state, rejections);
+    }
+
+    /** One kind's valid objects after the cross-object checks, the rejections they made, and when. */
+    private record Checked<K, V>(long stamp, java.util.SortedMap<K, V> good, List<Reject> rejects)
+    {
+    }
+
+    /** A rejection made by a cross-object check. */
+    private record Reject(ObjectKey key, String message)
+    {
+    }
+
+    /** A further check that removes objects from a kind's map (e.g. duplicate pod IPs). */
+    @FunctionalInterface
+    private interface ExtraCheck<K, V>
+    {
+        void check(Map<K, V> good, List<Reject> rejects);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <K extends Comparable<K>, V> Checked<K, V> checked(final String kind, final Map<K, V> all,
+        final java.util.function.Function<K, ObjectKey> namespaced, final ExtraCheck<K, V> extra)
+    {
+        // The stamp changes whenever this kind or (for namespaced kinds) a namespace was touched.
+        final long stamp = modCount(kind) * 1_000_003L + (namespaced == null ? 0 : modCount(NAMESPACE));
+        final Checked<K, V> cached = (Checked<K, V>)checkedCache.get(kind);
+        if (cached != null && cached.stamp() == stamp)
+        {
+            return cached;
+        }
+        final Map<K, V> good = new LinkedHashMap<>(all);
+        final List<Reject> rejects = new ArrayList<>();
+        if (namespaced != null)
+        {
+            good.keySet().removeIf(ref ->
+            {
+                final ObjectKey key = namespaced.apply(ref);
+                if (namespaces.containsKey(key.namespace()))
+                {
+                    return false;
+                }
+                rejects.add(new Reject(key, key + ": metadata.namespace: namespace '" + key.namespace()
+                    + "' has no Namespace object in the state"));
+                return true;
+            });
+        }
+        if (extra != null)
+        {
+            extra.check(good, rejects);
+        }
+        final Checked<K, V> result = new Checked<>(stamp, Immutable.sortedCopy(good), List.copyOf(rejects));
+        checkedCache.put(kind, result);
+        return result;
+    }
+
+    private void claimChecked(final Map<PodRef, PodInfo> goodPods, final List<Reject> rejects)
+    {
         final List<PodInfo> byClaim = new ArrayList<>(goodPods.values());
         byClaim.sort(java.util.Comparator.comparingLong((PodInfo p) -> ipClaims.getOrDefault(p.ref(), Long.MAX_VALUE))
             .thenComparing(PodInfo::ref));
@@ -336,9 +429,9 @@ public final class ClusterStateBuilder
                 if (other != null)
                 {
                     goodPods.remove(pod.ref());
-                    reject.accept(new ObjectKey("Pod", pod.ref().namespace(), pod.ref().name()),
+                    rejects.add(new Reject(new ObjectKey(POD, pod.ref().namespace(), pod.ref().name()),
                         "Pod " + pod.ref() + ": status.podIPs: " + ip.getHostAddress() + " is also the IP of Pod "
-                            + other + ", which claimed it first");
+                            + other + ", which claimed it first"));
                     break;
                 }
             }
@@ -347,14 +440,26 @@ public final class ClusterStateBuilder
                 pod.ips().forEach(ip -> owners.put(ip, pod.ref()));
             }
         }
-        final List<String> allWarnings = new ArrayList<>(warnings);
-        new java.util.TreeMap<>(objectWarnings).values().forEach(allWarnings::addAll);
-        allWarnings.addAll(targetPortWarnings(goodServices.values(), goodPods.values()));
-        final List<Rejection> rejections = new ArrayList<>();
-        problems.forEach((key, list) -> rejections.add(new Rejection(key, list, kept.contains(key))));
-        final ClusterState state = new ClusterState(namespaces, nodes, goodPods, goodServices, goodSlices,
-            goodPolicies, List.copyOf(logging.values()), allWarnings);
-        return new BuildResult(state, rejections);
+    }
+
+    private ClusterState.PodLookup podLookupOf(final Checked<PodRef, PodInfo> goodPods)
+    {
+        if (podLookupCache == null || podLookupStamp != goodPods)
+        {
+            podLookupCache = ClusterState.PodLookup.of(goodPods.good());
+            podLookupStamp = goodPods;
+        }
+        return podLookupCache;
+    }
+
+    private long modCount(final String kind)
+    {
+        return modCounts.getOrDefault(kind, 0L);
+    }
+
+    private void touch(final String kind)
+    {
+        modCounts.merge(kind, 1L, Long::sum);
     }
 
     private boolean missingNamespace(final ObjectKey key, final java.util.function.BiConsumer<ObjectKey, String> reject)
@@ -372,6 +477,11 @@ public final class ClusterStateBuilder
         final java.util.Collection<PodInfo> pods)
     {
         final List<String> out = new ArrayList<>();
+        final Map<String, List<PodInfo>> podsByNamespace = new HashMap<>();
+        for (final PodInfo pod : pods)
+        {
+            podsByNamespace.computeIfAbsent(pod.ref().namespace(), k -> new ArrayList<>()).add(pod);
+        }
         for (final ServiceInfo service : services)
         {
             if (service.selector().isEmpty())
@@ -379,10 +489,9 @@ public final class ClusterStateBuilder
                 continue;
             }
             final List<PodInfo> selected = new ArrayList<>();
-            for (final PodInfo pod : pods)
+            for (final PodInfo pod : podsByNamespace.getOrDefault(service.ref().namespace(), List.of()))
             {
-                if (pod.ref().namespace().equals(service.ref().namespace())
-                    && pod.labels().entrySet().containsAll(service.selector().entrySet()))
+                if (pod.labels().entrySet().containsAll(service.selector().entrySet()))
                 {
                     selected.add(pod);
                 }
@@ -432,6 +541,7 @@ public final class ClusterStateBuilder
 
     private Object detach(final ObjectKey key)
     {
+        touch(key.kind());
         return switch (key.kind())
         {
             case "Namespace" -> namespaces.remove(key.name());
@@ -447,6 +557,7 @@ public final class ClusterStateBuilder
 
     private void reattach(final ObjectKey key, final Object value)
     {
+        touch(key.kind());
         switch (value)
         {
             case NamespaceInfo ns -> namespaces.put(key.name(), ns);
@@ -462,6 +573,7 @@ public final class ClusterStateBuilder
 
     private void apply(final Ctx ctx, final HasMetadata object)
     {
+        touch(ObjectKey.of(object).kind());
         switch (object)
         {
             case Namespace ns -> addNamespace(ctx, ns);

@@ -33,12 +33,12 @@ public final class Identities
     public static final int FIRST_POD_IDENTITY = 256;
 
     private final SortedMap<Integer, Identity> byId;
-    private final SortedMap<PodRef, Integer> byPod;
+    private final Map<PodRef, Integer> byPod;
 
-    private Identities(final SortedMap<Integer, Identity> byId, final SortedMap<PodRef, Integer> byPod)
+    private Identities(final SortedMap<Integer, Identity> byId, final Map<PodRef, Integer> byPod)
     {
         this.byId = Collections.unmodifiableSortedMap(byId);
-        this.byPod = Collections.unmodifiableSortedMap(byPod);
+        this.byPod = Collections.unmodifiableMap(byPod);
     }
 
     /**
@@ -49,11 +49,13 @@ public final class Identities
     {
         final Map<String, Identity> distinct = new HashMap<>();
         final Map<PodRef, String> keyOfPod = new HashMap<>();
+        final Map<String, String> namespaceText = new HashMap<>();
         for (final PodInfo pod : state.pods().values())
         {
             final NamespaceInfo ns = state.namespace(pod.ref().namespace());
             final Map<String, String> nsLabels = ns == null ? Map.of() : ns.labels();
-            final String key = text(nsLabels) + "|" + text(pod.labels());
+            final String key = namespaceText.computeIfAbsent(pod.ref().namespace(), n -> text(nsLabels)) + "|"
+                + text(pod.labels());
             distinct.putIfAbsent(key, new Identity(0, nsLabels, pod.labels()));
             keyOfPod.put(pod.ref(), key);
         }
@@ -68,7 +70,7 @@ public final class Identities
             byId.put(id, new Identity(id, identity.namespaceLabels(), identity.podLabels()));
             idOfKey.put(keys.get(i), id);
         }
-        final SortedMap<PodRef, Integer> byPod = new TreeMap<>();
+        final Map<PodRef, Integer> byPod = new HashMap<>();
         keyOfPod.forEach((pod, key) -> byPod.put(pod, idOfKey.get(key)));
         return new Identities(byId, byPod);
     }
@@ -93,7 +95,8 @@ public final class Identities
     private static String text(final Map<String, String> labels)
     {
         final StringBuilder sb = new StringBuilder();
-        new TreeMap<>(labels).forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ",").append(k).append('=').append(v));
+        (labels instanceof SortedMap<String, String> sorted && sorted.comparator() == null ? sorted
+            : new TreeMap<>(labels)).forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ",").append(k).append('=').append(v));
         return sb.toString();
     }
 

@@ -104,7 +104,7 @@ class PolicyCompilerPropertyTest
     }
 
     /** A pod; '#' is replaced by its index (name and addresses). */
-    private static Arbitrary<String> pod()
+    static Arbitrary<String> pod()
     {
         final Arbitrary<Integer> namespace = Arbitraries.integers().between(0, 2);
         final Arbitrary<String> labels = Arbitraries.of("", "app: web", "app: db", "app: web, tier: x", "tier: x");
@@ -202,7 +202,7 @@ class PolicyCompilerPropertyTest
     }
 
     /** A policy; '#' is replaced by its index. */
-    private static Arbitrary<String> policy()
+    static Arbitrary<String> policy()
     {
         final Arbitrary<Integer> namespace = Arbitraries.integers().between(0, 2);
         final Arbitrary<String> types = Arbitraries.of("", "[Ingress]", "[Egress]", "[Ingress, Egress]");

@@ -1,6 +1,8 @@
 package dev.sluice.control.compile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +18,7 @@ import dev.sluice.control.model.ClusterState;
 import dev.sluice.control.model.ClusterStateLoader;
 import dev.sluice.wire.Addresses;
 import dev.sluice.fastpath.packet.IpProtocol;
+import dev.sluice.fastpath.service.Maglev;
 import dev.sluice.fastpath.service.ServiceTable;
 import org.junit.jupiter.api.Test;
 
@@ -67,12 +70,50 @@ class ServiceCompilerTest
         final ServiceTable tb = b.table();
         for (int g = 0; g < ta.groupCount(); g++)
         {
-            for (int s = 0; s < ta.maglevSize(); s++)
+            for (final boolean local : new boolean[] { false, true })
             {
-                assertEquals(ta.maglevEntry(g, false, s), tb.maglevEntry(g, false, s));
-                assertEquals(ta.maglevEntry(g, true, s), tb.maglevEntry(g, true, s));
+                assertEquals(ta.maglevSize(g, local), tb.maglevSize(g, local));
+                for (int s = 0; s < ta.maglevSize(g, local); s++)
+                {
+                    assertEquals(ta.maglevEntry(g, local, s), tb.maglevEntry(g, local, s));
+                }
             }
         }
+    }
+
+    @Test
+    void eachSetGetsATableSizedForItsBackendCount() throws Exception
+    {
+        final ServiceTable t = new ServiceCompiler().compile(load("services.yaml"), "node-1").table();
+        assertEquals(0, t.maglevSize(), "adaptive");
+        int sets = 0;
+        for (int g = 0; g < t.groupCount(); g++)
+        {
+            for (final boolean local : new boolean[] { false, true })
+            {
+                final int count = local ? t.localCount(g) : t.clusterCount(g);
+                assertEquals(count == 0 ? 0 : Maglev.sizeFor(count), t.maglevSize(g, local), "group " + g);
+                sets += count == 0 ? 0 : 1;
+            }
+        }
+        assertTrue(sets > 0);
+        assertTrue(ServiceTableDump.dump(new ServiceCompiler().compile(load("services.yaml"), "node-1"))
+            .contains("  cluster-maglev m=1021 digest="));
+    }
+
+    @Test
+    void aCompilerGivesTheSameTablesAgainWhenServicesSlicesPodsAndNodeAreUnchanged() throws Exception
+    {
+        final ClusterState state = load("services.yaml");
+        final ServiceCompiler compiler = new ServiceCompiler();
+        final CompiledServices first = compiler.compile(state, "node-1");
+        // An equal state parsed again (other map instances): reused.
+        assertSame(first, compiler.compile(load("services.yaml"), "node-1"));
+        // Another node: compiled, and equal to a fresh compile.
+        final CompiledServices node2 = compiler.compile(state, "node-2");
+        assertNotSame(first, node2);
+        assertEquals(ServiceTableDump.dump(new ServiceCompiler().compile(state, "node-2")),
+            ServiceTableDump.dump(node2));
     }
 
     @Test

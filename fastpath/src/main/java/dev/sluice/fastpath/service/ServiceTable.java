@@ -18,9 +18,11 @@ import dev.sluice.wire.Hashing;
  *     serviceId[f] kind[f] flags[f] affinityTimeoutNs[f] group[f]      reverse-NAT id = f + 1
  *     revHi[f] revLo[f] revPort[f]   the frontend itself, for rewriting replies back
  *   backend group g (one per service port x address family; shared by every frontend of that port and family):
- *     clusterStart[g] clusterCount[g] clusterMaglev[g]     the backends any client may use
- *     localStart[g]   localCount[g]   localMaglev[g]       the same, only endpoints on this node (*TrafficPolicy Local)
- *     (a *Maglev value is the start of an M-entry table in maglev[], -1 when the set is empty)
+ *     clusterStart[g] clusterCount[g] clusterMaglev[g] clusterMaglevSize[g]   the backends any client may use
+ *     localStart[g]   localCount[g]   localMaglev[g]   localMaglevSize[g]     the same, only endpoints on this
+ *                                                                             node (*TrafficPolicy Local)
+ *     (a *Maglev value is the start of an M-entry table in maglev[], -1 when the set is empty; M is the
+ *      builder's fixed size, or per set {@link Maglev#sizeFor} its backend count)
  *   backend b (a group's cluster set, then its local set, contiguous):
  *     backendHi[b] backendLo[b] backendPort[b] backendFlags[b]
  *   maglev[]: char, M entries per distinct non-empty set (sets with the same backend keys share one table),
@@ -93,9 +95,11 @@ public final class ServiceTable
     final int[] clusterStart;
     final int[] clusterCount;
     final int[] clusterMaglev;
+    final int[] clusterMaglevSize;
     final int[] localStart;
     final int[] localCount;
     final int[] localMaglev;
+    final int[] localMaglevSize;
 
     final int backendCount;
     final long[] backendHi;
@@ -105,6 +109,9 @@ public final class ServiceTable
 
     final int maglevSize;
     final char[] maglev;
+    /** Per distinct table: where it starts in {@link #maglev} and its size M. */
+    private final int[] tableStart;
+    private final int[] tableSize;
 
     /** Distinct backend key lists to their table number, kept so a later build can reuse unchanged tables. */
     private final java.util.Map<KeyList, Integer> tableOfKeys;
@@ -137,9 +144,11 @@ public final class ServiceTable
         clusterStart = new int[groupCount];
         clusterCount = new int[groupCount];
         clusterMaglev = new int[groupCount];
+        clusterMaglevSize = new int[groupCount];
         localStart = new int[groupCount];
         localCount = new int[groupCount];
         localMaglev = new int[groupCount];
+        localMaglevSize = new int[groupCount];
         maglevSize = b.maglevSize;
 
         // Sets with the same backend keys (e.g. a local set equal to its cluster set, or services sharing their
@@ -176,20 +185,28 @@ public final class ServiceTable
         backendLo = new long[backends];
         backendPort = new int[backends];
         backendFlags = new int[backends];
-        maglev = new char[Math.multiplyExact(distinct.size(), maglevSize)];
+        tableStart = new int[distinct.size()];
+        tableSize = new int[distinct.size()];
+        long total = 0;
+        for (int k = 0; k < distinct.size(); k++)
+        {
+            tableSize[k] = maglevSize == 0 ? Maglev.sizeFor(distinct.get(k).length) : maglevSize;
+            tableStart[k] = Math.toIntExact(total);
+            total += tableSize[k];
+        }
+        maglev = new char[Math.toIntExact(total)];
         for (int k = 0; k < distinct.size(); k++)
         {
             // A table depends only on its keys and M: copy it from the previous snapshot when it had the same set
-            // (about M ln M probes saved per set; most sets do not change between two snapshots).
-            final Integer old = previous == null || previous.maglevSize != maglevSize ? null :
-                previous.tableOfKeys.get(new KeyList(distinct.get(k)));
-            if (old != null)
+            // at the same size (about M ln M probes saved per set; most sets do not change between two snapshots).
+            final Integer old = previous == null ? null : previous.tableOfKeys.get(new KeyList(distinct.get(k)));
+            if (old != null && previous.tableSize[old] == tableSize[k])
             {
-                System.arraycopy(previous.maglev, old * maglevSize, maglev, k * maglevSize, maglevSize);
+                System.arraycopy(previous.maglev, previous.tableStart[old], maglev, tableStart[k], tableSize[k]);
             }
             else
             {
-                Maglev.populate(distinct.get(k), distinct.get(k).length, maglevSize, maglev, k * maglevSize);
+                Maglev.populate(distinct.get(k), distinct.get(k).length, tableSize[k], maglev, tableStart[k]);
             }
         }
 
@@ -209,18 +226,21 @@ public final class ServiceTable
                     backendFlags[nextBackend] = member.flags();
                     nextBackend++;
                 }
-                final int table = setTable[set][g] < 0 ? -1 : setTable[set][g] * maglevSize;
+                final int table = setTable[set][g] < 0 ? -1 : tableStart[setTable[set][g]];
+                final int size = setTable[set][g] < 0 ? 0 : tableSize[setTable[set][g]];
                 if (localSet)
                 {
                     localStart[g] = start;
                     localCount[g] = members.size();
                     localMaglev[g] = table;
+                    localMaglevSize[g] = size;
                 }
                 else
                 {
                     clusterStart[g] = start;
                     clusterCount[g] = members.size();
                     clusterMaglev[g] = table;
+                    clusterMaglevSize[g] = size;
                 }
             }
         }
@@ -303,6 +323,7 @@ public final class ServiceTable
     {
         final int g = group[f];
         final int table;
+        final int size;
         final int start;
         if (usesLocalSet(f, fromLocalPod))
         {
@@ -311,6 +332,7 @@ public final class ServiceTable
                 return clusterCount[g] == 0 ? NO_BACKEND_REJECT : NO_BACKEND_DROP;
             }
             table = localMaglev[g];
+            size = localMaglevSize[g];
             start = localStart[g];
         }
         else
@@ -320,9 +342,10 @@ public final class ServiceTable
                 return NO_BACKEND_REJECT;
             }
             table = clusterMaglev[g];
+            size = clusterMaglevSize[g];
             start = clusterStart[g];
         }
-        return start + maglev[table + Maglev.slot(flowHash, maglevSize)];
+        return start + maglev[table + Maglev.slot(flowHash, size)];
     }
 
     /**
@@ -485,7 +508,7 @@ public final class ServiceTable
     /**
      * @param g     a group.
      * @param local which set.
-     * @param slot  0..M-1.
+     * @param slot  0..M-1 (M = {@link #maglevSize(int, boolean)}).
      * @return the backend ordinal (within the set) in that Maglev slot, or -1 when the set is empty.
      */
     public int maglevEntry(final int g, final boolean local, final int slot)
@@ -494,10 +517,26 @@ public final class ServiceTable
         return table < 0 ? -1 : maglev[table + slot];
     }
 
-    /** @return the Maglev table size M. */
+    /** @return the Maglev table size M of every set, or 0 when each set's size adapts to its backend count. */
     public int maglevSize()
     {
         return maglevSize;
+    }
+
+    /**
+     * @param g     a group.
+     * @param local which set.
+     * @return the size M of that set's Maglev table, 0 when the set is empty.
+     */
+    public int maglevSize(final int g, final boolean local)
+    {
+        return local ? localMaglevSize[g] : clusterMaglevSize[g];
+    }
+
+    /** @return the entries of every distinct Maglev table together (each a 2-byte slot). */
+    public int maglevSlots()
+    {
+        return maglev.length;
     }
 
     /** @return the number of backend slots (all sets). */

@@ -33,6 +33,7 @@ public final class ServiceTableBuilder
         .thenComparingLong(m -> m.lo() ^ Long.MIN_VALUE)
         .thenComparingInt(Member::port);
 
+    /** The fixed size of every table, or 0 when each set's size adapts to its backend count. */
     final int maglevSize;
 
     int frontendCount;
@@ -52,11 +53,30 @@ public final class ServiceTableBuilder
     private List<List<Member>> localSets;
 
     /**
+     * A builder whose backend sets each get a Maglev table sized for their backend count
+     * ({@link Maglev#sizeFor}).
+     *
+     * @return the builder.
+     */
+    public static ServiceTableBuilder adaptive()
+    {
+        return new ServiceTableBuilder(0, true);
+    }
+
+    /**
      * @param maglevSize the Maglev table size M for every backend set (a prime, see {@link Maglev#validateSize}).
      */
     public ServiceTableBuilder(final int maglevSize)
     {
-        Maglev.validateSize(maglevSize);
+        this(maglevSize, false);
+    }
+
+    private ServiceTableBuilder(final int maglevSize, final boolean adaptive)
+    {
+        if (!adaptive)
+        {
+            Maglev.validateSize(maglevSize);
+        }
         this.maglevSize = maglevSize;
     }
 

@@ -113,6 +113,67 @@ class MaglevTest
     }
 
     @Test
+    void adaptiveSizesArePrimesAtLeastAHundredTimesTheBackendCount()
+    {
+        int previous = 0;
+        for (int n = 1; n <= Maglev.MAX_BACKENDS; n++)
+        {
+            final int m = Maglev.sizeFor(n);
+            Maglev.validateSize(m);
+            assertTrue(m > n, "M " + m + " for " + n);
+            assertTrue(m >= Math.min(100L * n, 1_048_573L), "M " + m + " for " + n);
+            assertTrue(m >= previous, "not monotonic at " + n);
+            previous = m;
+        }
+        assertEquals(Maglev.MIN_ADAPTIVE_SIZE, Maglev.sizeFor(1));
+        assertEquals(1_021, Maglev.sizeFor(10));
+        assertEquals(2_039, Maglev.sizeFor(11));
+        assertEquals(2_039, Maglev.sizeFor(20));
+        assertThrows(IllegalArgumentException.class, () -> Maglev.sizeFor(0));
+        assertThrows(IllegalArgumentException.class, () -> Maglev.sizeFor(Maglev.MAX_BACKENDS + 1));
+    }
+
+    @Property(tries = 40)
+    void atTheAdaptiveSizeRemovingOneBackendMovesFewOtherSlots(@ForAll @IntRange(min = 5, max = 40) final int n,
+        @ForAll final long seed)
+    {
+        // The disruption promise at the size a set of n backends gets (its n - 1 successor at the same size, as
+        // when the count stays within one step; across a step the table is rebuilt at the new size).
+        final int size = Maglev.sizeFor(n);
+        final long[] all = keys(n, seed);
+        final int removed = (int)Math.floorMod(seed, (long)n);
+        final long[] rest = new long[n - 1];
+        for (int b = 0, k = 0; b < n; b++)
+        {
+            if (b != removed)
+            {
+                rest[k++] = all[b];
+            }
+        }
+        final Maglev before = new Maglev(all, n, size);
+        final Maglev after = new Maglev(rest, n - 1, size);
+        int others = 0;
+        int moved = 0;
+        for (int s = 0; s < size; s++)
+        {
+            final int was = before.entry(s);
+            if (was != removed)
+            {
+                others++;
+                moved += rest[after.entry(s)] != all[was] ? 1 : 0;
+            }
+        }
+        final double bound = Math.max(1.5 / n, 0.02);
+        assertTrue(moved / (double)others <= bound,
+            "moved " + moved + " of " + others + " other slots (" + moved / (double)others + ") for N=" + n + " M="
+                + size);
+        final int[] counts = shares(before, n);
+        final int min = Arrays.stream(counts).min().orElseThrow();
+        final int max = Arrays.stream(counts).max().orElseThrow();
+        assertTrue(max - min <= 1, "balanced at M=" + size + ": min " + min + " max " + max);
+    }
+
+    @Test
     void theSameInputGivesTheSameTable()
     {
         final long[] k = keys(50, 99);

@@ -235,6 +235,79 @@ class ServiceTableTest
         }
     }
 
+    @Test
+    void adaptiveTablesSizeEachSetForItsBackendsAndChooseWithinIt()
+    {
+        final ServiceTableBuilder b = ServiceTableBuilder.adaptive();
+        final int[] sizes = { 1, 10, 11, 25 };
+        for (int g = 0; g < sizes.length; g++)
+        {
+            assertEquals(g, b.addGroup());
+            for (int k = 0; k < sizes[g]; k++)
+            {
+                b.addEndpoint(g, 0, v4(198, 18, 10 + g, k + 1), 80, true, true, false, k == 0);
+            }
+            b.addFrontend(g + 1, KIND_CLUSTER_IP, TCP, 0, v4(198, 19, 0, g + 1), 80, 0, 0, g);
+        }
+        final ServiceTable t = b.build();
+        assertEquals(0, t.maglevSize());
+        final SplittableRandom r = new SplittableRandom(5);
+        for (int g = 0; g < sizes.length; g++)
+        {
+            assertEquals(Maglev.sizeFor(sizes[g]), t.maglevSize(g, false));
+            assertEquals(Maglev.sizeFor(1), t.maglevSize(g, true), "one local endpoint");
+            final int f = t.lookup(TCP, 0, v4(198, 19, 0, g + 1), 80);
+            final Set<Integer> chosen = new java.util.HashSet<>();
+            for (int k = 0; k < 20_000; k++)
+            {
+                final int backend = t.selectBackend(f, r.nextLong(), false);
+                assertTrue(t.backendUsable(f, backend, false));
+                chosen.add(backend);
+            }
+            assertEquals(sizes[g], chosen.size(), "every backend of group " + g + " is chosen");
+        }
+        // One table per distinct set: cluster sets of 1, 10, 11 and 25 backends (1021, 1021, 2039, 4093 slots) and
+        // the one-endpoint local sets of groups 1-3 (1021 each); group 0's local set is its cluster set.
+        assertEquals(5 * 1_021 + 2_039 + 4_093, t.maglevSlots());
+    }
+
+    @Test
+    void anAdaptiveBuildReusingThePreviousSnapshotGivesTheSameTables()
+    {
+        final ServiceTable previous = adaptiveGroups(10, null);
+        final ServiceTable fresh = adaptiveGroups(11, null);
+        final ServiceTable reused = adaptiveGroups(11, previous);
+        assertEquals(fresh.groupCount(), reused.groupCount());
+        for (int g = 0; g < fresh.groupCount(); g++)
+        {
+            for (final boolean local : new boolean[] { false, true })
+            {
+                assertEquals(fresh.maglevSize(g, local), reused.maglevSize(g, local));
+                for (int s = 0; s < fresh.maglevSize(g, local); s++)
+                {
+                    assertEquals(fresh.maglevEntry(g, local, s), reused.maglevEntry(g, local, s), "group " + g);
+                }
+            }
+        }
+    }
+
+    /** Group g has g + 1 backends; the last group has {@code last} (so it crosses a size step from 10 to 11). */
+    private static ServiceTable adaptiveGroups(final int last, final ServiceTable previous)
+    {
+        final ServiceTableBuilder b = ServiceTableBuilder.adaptive();
+        for (int g = 0; g < 10; g++)
+        {
+            b.addGroup();
+            final int count = g == 9 ? last : g + 1;
+            for (int k = 0; k < count; k++)
+            {
+                b.addEndpoint(g, 0, v4(198, 18, 20 + g, k + 1), 80, true, true, false, k < 2);
+            }
+            b.addFrontend(g + 1, KIND_CLUSTER_IP, TCP, 0, v4(198, 19, 1, g + 1), 80, 0, 0, g);
+        }
+        return b.build(previous);
+    }
+
     /** Groups of five backends each over consecutive addresses; the first two of each are local. */
     private static ServiceTable groupsOf(final long[] addresses, final ServiceTable previous)
     {

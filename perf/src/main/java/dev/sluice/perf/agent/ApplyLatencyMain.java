@@ -52,6 +52,9 @@ public final class ApplyLatencyMain
     private static final int PODS = 5_000;
     private static final int POLICIES = 500;
     private static final long DEADLINE_NS = 30_000_000_000L;
+    /** Held so that the level stays set: the mock server logs every request at INFO. */
+    private static final java.util.logging.Logger MOCK_SERVER_LOG =
+        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
     private ApplyLatencyMain()
     {
@@ -67,6 +70,7 @@ public final class ApplyLatencyMain
         final long tickMs = args.length > 1 ? Long.parseLong(args[1]) : 50;
         final int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         System.out.printf("load before: %s", Files.readString(Path.of("/proc/loadavg")));
+        MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
 
         final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(),
             new HashMap<>(), new KubernetesCrudDispatcher(List.of(new CustomResourceDefinitionContext.Builder()

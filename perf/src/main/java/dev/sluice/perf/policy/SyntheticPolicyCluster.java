@@ -68,6 +68,52 @@ public final class SyntheticPolicyCluster
     }
 
     /**
+     * Services for a cluster made by {@link #yaml}: {@code services} ClusterIP services (198.19.0.0/18, one port
+     * {@code http} 80 to target port 8080, selector {@code app}), service {@code s} in namespace
+     * {@code ns-(s % namespaces)}, each with one EndpointSlice of {@code backends} ready endpoints: pods of its
+     * namespace (with their node names and pod references): service {@code s} takes {@code backends} consecutive
+     * pods of its namespace from the {@code s / namespaces}-th on, so the sets of a namespace's services overlap
+     * but all differ (one Maglev table each).
+     *
+     * @param nodes      nodes of the cluster.
+     * @param namespaces namespaces of the cluster.
+     * @param pods       pods of the cluster (at least {@code backends} per namespace).
+     * @param services   services (at most 16384).
+     * @param backends   endpoints per service.
+     * @return the YAML text (Service and EndpointSlice documents).
+     */
+    public static String servicesYaml(final int nodes, final int namespaces, final int pods, final int services,
+        final int backends)
+    {
+        final StringBuilder sb = new StringBuilder(services * (500 + backends * 220));
+        final int perNamespace = pods / namespaces;
+        for (int s = 0; s < services; s++)
+        {
+            final int ns = s % namespaces;
+            final String ip = "198.19." + (s >>> 8) + "." + (s & 255);
+            sb.append("apiVersion: v1\nkind: Service\nmetadata: {name: svc-").append(s).append(", namespace: ns-")
+                .append(ns).append("}\nspec:\n  clusterIP: ").append(ip).append("\n  clusterIPs: [").append(ip)
+                .append("]\n  selector: {app: app").append(s % 20).append("}\n  ports:\n")
+                .append("  - {name: http, port: 80, targetPort: 8080, protocol: TCP}\n---\n");
+            sb.append("apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: svc-").append(s)
+                .append("-a\n  namespace: ns-").append(ns).append("\n  labels: {kubernetes.io/service-name: svc-")
+                .append(s).append("}\naddressType: IPv4\nports: [{name: http, port: 8080, protocol: TCP}]\n")
+                .append("endpoints:\n");
+            for (int b = 0; b < backends; b++)
+            {
+                final int p = ns + namespaces * ((s / namespaces + b) % perNamespace);
+                final int podIp = p + 1;
+                sb.append("- addresses: ['198.").append(18 + (podIp >>> 16)).append('.').append((podIp >>> 8) & 255)
+                    .append('.').append(podIp & 255).append("']\n  conditions: {ready: true}\n  nodeName: node-")
+                    .append(p % nodes).append("\n  targetRef: {kind: Pod, name: pod-").append(p)
+                    .append(", namespace: ns-").append(ns).append("}\n");
+            }
+            sb.append("---\n");
+        }
+        return sb.toString();
+    }
+
+    /**
      * @param nodes      nodes.
      * @param namespaces namespaces.
      * @param pods       pods.
