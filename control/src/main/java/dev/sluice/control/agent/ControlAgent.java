@@ -344,7 +344,8 @@ public final class ControlAgent implements Agent
         {
             return object;
         }
-        final String namespace = pod.getMetadata().getNamespace() == null ? "default" : pod.getMetadata().getNamespace();
+        final String namespace = pod.getMetadata().getNamespace() == null
+            ? "default" : pod.getMetadata().getNamespace();
         final PodRef ref = new PodRef(namespace, pod.getMetadata().getName());
         if (type == ObjectEvent.Type.DELETE)
         {
@@ -370,7 +371,8 @@ public final class ControlAgent implements Agent
 
     private Pod withCniAddresses(final Pod pod)
     {
-        final String namespace = pod.getMetadata().getNamespace() == null ? "default" : pod.getMetadata().getNamespace();
+        final String namespace = pod.getMetadata().getNamespace() == null
+            ? "default" : pod.getMetadata().getNamespace();
         final List<String> ips = cniAddresses.addressesOf(new PodRef(namespace, pod.getMetadata().getName()));
         if (ips.isEmpty())
         {

@@ -21,13 +21,18 @@ import dev.sluice.fastpath.table.NodeTables;
  *       ({@link PodEndpoints}; the control loop gives a Pod of this node without {@code status.podIP} these IPs),
  *       asks for new tables and waits, bounded, until the worker runs a generation whose endpoint table has the pod
  *       on its port. It also turns TX checksum offload off on the pod's interface
- *       ({@code nsenter --net=NETNS ethtool -K IFNAME tx off}). Replies with the node's gateway MAC, the pod MTU and that generation.
+ *       ({@code nsenter --net=NETNS ethtool -K IFNAME tx off}). Replies with the node's gateway MAC, the pod MTU
+ *       and that generation.
  *       ADD again for the same container is idempotent; any failure undoes what was done (no half-bound port).</li>
  *   <li><b>DEL</b>: forgets the registration, asks for new tables, unbinds the port (detach, drain, close,
  *       reclaim). An unknown container is not an error.</li>
  *   <li><b>CHECK</b>: ok when the port is polled by the worker and the installed tables have the pod on it.</li>
  * </ul>
  * Requests are handled one at a time.
+ * <p>
+ * Bindings survive an agent restart: every successful ADD and DEL rewrites a small state file (one binding per line,
+ * written to a temporary file and moved into place), and {@link #restore()} binds again, at start, every pod whose
+ * host veth still exists (a kubelet does not repeat ADD for running pods). Port ids may differ after a restore.
  */
 public final class EndpointBinder implements EndpointHandler
 {
@@ -39,6 +44,7 @@ public final class EndpointBinder implements EndpointHandler
     private final Supplier<ControlAgent> control;
     private final TablePublisher publisher;
     private final long installTimeoutNs;
+    private java.nio.file.Path stateFile;
 
     /**
      * @param nodeName         this node.
@@ -59,15 +65,115 @@ public final class EndpointBinder implements EndpointHandler
         this.installTimeoutNs = installTimeoutNs;
     }
 
+    /**
+     * @param file where bindings are kept across restarts (written after every ADD and DEL), or null for nowhere.
+     * @return this binder.
+     */
+    public synchronized EndpointBinder stateFile(final java.nio.file.Path file)
+    {
+        this.stateFile = file;
+        return this;
+    }
+
     @Override
     public synchronized EndpointReply handle(final EndpointRequest request)
     {
-        return switch (request.command())
+        final EndpointReply reply = switch (request.command())
         {
             case ADD -> add(request);
             case DEL -> del(request);
             case CHECK -> check(request);
         };
+        if (request.command() != dev.sluice.control.endpoint.EndpointCommand.CHECK)
+        {
+            save();
+        }
+        return reply;
+    }
+
+    /**
+     * Binds again the pods of the state file whose host veth still exists (call once, at start, before the
+     * endpoint server accepts requests). Does not wait for their tables.
+     *
+     * @return pods bound again.
+     */
+    public synchronized int restore()
+    {
+        final ControlAgent loop = control.get();
+        if (stateFile == null || loop == null || !java.nio.file.Files.exists(stateFile))
+        {
+            return 0;
+        }
+        final java.util.List<String> lines;
+        try
+        {
+            lines = java.nio.file.Files.readAllLines(stateFile);
+        }
+        catch (final java.io.IOException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "cannot read " + stateFile + ": " + ex.getMessage());
+            return 0;
+        }
+        int restored = 0;
+        for (final String line : lines)
+        {
+            final String[] f = line.split("\t", -1);
+            if (f.length != 6)
+            {
+                continue;
+            }
+            try
+            {
+                Libc.ifNameToIndex(f[3]);
+            }
+            catch (final RuntimeException gone)
+            {
+                LOG.log(System.Logger.Level.INFO, "not restoring " + f[1] + "/" + f[2] + ": " + f[3] + " is gone");
+                continue;
+            }
+            try
+            {
+                final int port = dataplane.bindPod(f[3]);
+                final PodEndpoints.Binding binding = new PodEndpoints.Binding(f[0], new PodRef(f[1], f[2]), f[3],
+                    port, Long.parseLong(f[4], 16), java.util.List.of(f[5].split(",")));
+                endpoints.put(binding);
+                loop.endpointChanged(binding.pod());
+                restored++;
+                LOG.log(System.Logger.Level.INFO, "restored " + binding.pod() + ": " + f[3] + " port " + port);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.log(System.Logger.Level.WARNING, "not restoring " + f[1] + "/" + f[2] + ": " + ex.getMessage());
+            }
+        }
+        save();
+        return restored;
+    }
+
+    private void save()
+    {
+        if (stateFile == null)
+        {
+            return;
+        }
+        final StringBuilder text = new StringBuilder();
+        for (final PodEndpoints.Binding b : endpoints.all())
+        {
+            text.append(b.containerId()).append('\t').append(b.pod().namespace()).append('\t')
+                .append(b.pod().name()).append('\t').append(b.hostInterface()).append('\t')
+                .append(Long.toHexString(b.mac())).append('\t').append(String.join(",", b.ips())).append('\n');
+        }
+        try
+        {
+            final java.nio.file.Path temporary = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
+            java.nio.file.Files.writeString(temporary, text);
+            java.nio.file.Files.move(temporary, stateFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final java.io.IOException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "cannot write " + stateFile + ": " + ex.getMessage());
+        }
     }
 
     private EndpointReply add(final EndpointRequest request)
@@ -231,8 +337,8 @@ public final class EndpointBinder implements EndpointHandler
             if (System.nanoTime() - deadline > 0)
             {
                 return EndpointReply.failure(EndpointReply.CODE_TRY_AGAIN, "pod " + binding.pod() + ": no tables "
-                    + "with its endpoint on port " + binding.port() + " installed within " + installTimeoutNs / 1_000_000
-                    + " ms (installed generation " + publisher.installedGeneration() + "; is the Pod known to the "
+                    + "with its endpoint on port " + binding.port() + " installed within "
+                    + installTimeoutNs / 1_000_000 + " ms (installed generation " + publisher.installedGeneration() + "; is the Pod known to the "
                     + "agent, on node " + nodeName + "?)");
             }
             LockSupport.parkNanos(1_000_000);

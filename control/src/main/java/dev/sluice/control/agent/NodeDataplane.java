@@ -274,7 +274,8 @@ public final class NodeDataplane implements AutoCloseable
     /** @return the MTU pods get: the uplink's minus the Geneve overhead, or 1500 without an uplink. */
     public int podMtu()
     {
-        return uplink == null ? DEFAULT_POD_MTU : TunnelMtu.podMtu(uplinkMtu, false, dev.sluice.geneve.GeneveDescriptor.IDENTITY_OPTION_LENGTH);
+        return uplink == null ? DEFAULT_POD_MTU
+            : TunnelMtu.podMtu(uplinkMtu, false, dev.sluice.geneve.GeneveDescriptor.IDENTITY_OPTION_LENGTH);
     }
 
     /** @return the worker's end of the table hand-off (the publisher's one worker). */

@@ -120,7 +120,8 @@ public final class AgentCommand implements Callable<Integer>
 
     @Option(names = "--endpoint-socket", paramLabel = "PATH",
         defaultValue = dev.sluice.control.endpoint.EndpointClient.DEFAULT_SOCKET,
-        description = "Unix socket the CNI plugin talks to (live dataplane only). Default: ${DEFAULT-VALUE}.")
+        description = "Unix socket the CNI plugin talks to (live dataplane only); the pods bound through it are "
+            + "kept in PATH.bindings and bound again when the agent restarts. Default: ${DEFAULT-VALUE}.")
     Path endpointSocket;
 
     @Option(names = "--endpoint-timeout-ms", defaultValue = "10000", paramLabel = "MS",
@@ -249,9 +250,15 @@ public final class AgentCommand implements Callable<Integer>
                 return agent[0];
             }, events);
             process.dataplane(plane);
-            server = EndpointServer.start(endpointSocket, new EndpointBinder(config.nodeName(), plane, endpoints,
-                () -> agent[0] == null ? null : agent[0].control(), publisher, endpointTimeoutMs * 1_000_000L),
-                Duration.ofSeconds(5));
+            final EndpointBinder binder = new EndpointBinder(config.nodeName(), plane, endpoints,
+                () -> agent[0] == null ? null : agent[0].control(), publisher, endpointTimeoutMs * 1_000_000L)
+                .stateFile(endpointSocket.resolveSibling(endpointSocket.getFileName() + ".bindings"));
+            final int restored = binder.restore();
+            if (restored > 0)
+            {
+                LOG.log(System.Logger.Level.INFO, "restored " + restored + " pod binding(s) of the previous agent");
+            }
+            server = EndpointServer.start(endpointSocket, binder, Duration.ofSeconds(5));
             process.closeAlso(server);
             process.closeAlso(plane);
             if (client != null)

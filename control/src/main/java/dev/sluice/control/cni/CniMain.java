@@ -74,7 +74,7 @@ public final class CniMain
                 (ex.details() == null ? "" : " (" + ex.details() + ")"));
             return 1;
         }
-        catch (final RuntimeException ex)
+        catch (final RuntimeException | LinkageError ex)
         {
             ex.printStackTrace();
             out.println(errorJson(version, CniException.IO_FAILURE, "internal error: " + ex, null));

@@ -24,6 +24,7 @@ import dev.sluice.control.endpoint.EndpointServer;
 import dev.sluice.testkit.ExternalTools;
 import dev.sluice.testkit.KernelTest;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,11 +35,16 @@ import org.junit.jupiter.api.io.TempDir;
  * (the JDK's default CDS archive only), a dynamic AppCDS archive ({@code -XX:SharedArchiveFile}, made by the same
  * training run) and the AOT cache {@link CniInstall} installs ({@code -XX:AOTCache}). Runs interleave the variants
  * so that machine load hits them alike. Prints min/median/p99 and writes them to
- * {@code target/cni-add-latency.txt}; {@code -Dsluice.cni.latency.runs=N} sets the runs per variant (default 8, to
+ * {@code target/cni-add-latency.txt}; {@code -Dsluice.cni.latency.runs=N} sets the runs per variant (default 5, to
  * keep the suite short; the README's numbers come from 30). The assertion compares CPU medians when
  * {@code /usr/bin/time} is there (they suffer less than wall time from a loaded machine), else wall medians.
+ *
+ * <p>A benchmark, not part of {@code ./sluice test}: tagged {@code benchmark}, which the default surefire run
+ * excludes. Run it with {@code mvn -B -o -pl control verify -Dsurefire.excludedGroups=fuzz
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dtest=CniAddLatencyKernelTest -Dsluice.cni.latency.runs=30}.
  */
 @KernelTest
+@Tag("benchmark")
 class CniAddLatencyKernelTest
 {
     private static final String TIME = "/usr/bin/time";
@@ -61,7 +67,7 @@ class CniAddLatencyKernelTest
     void theAotCacheMakesAddFasterThanNoCache() throws Exception
     {
         ExternalTools.requireCommand("ip", "iproute2");
-        final int runs = Integer.getInteger("sluice.cni.latency.runs", 8);
+        final int runs = Integer.getInteger("sluice.cni.latency.runs", 5);
         final Path bin = work.resolve("bin");
         final Path launcher = CniInstall.install(bin);
         final String script = Files.readString(launcher);
