@@ -388,6 +388,11 @@ public final class ClusterTopology implements AutoCloseable
         Files.createDirectories(runtime.resolve("ipam"));
         onClose("runtime dir " + runtime, () -> deleteTree(runtime));
 
+        if (client.nodes().withName(name).get() != null)
+        {
+            // a real cluster's node of that name is not ours to rewrite or delete
+            throw new IOException("Node " + name + " already exists in the cluster at " + kubeconfig);
+        }
         client.nodes().resource(new NodeBuilder()
             .withNewMetadata().withName(name)
                 .addToLabels("kubernetes.io/hostname", name).addToLabels("kubernetes.io/os", "linux")
@@ -398,7 +403,7 @@ public final class ClusterTopology implements AutoCloseable
                 .addNewAddress().withType("Hostname").withAddress(name).endAddress()
                 .addNewCondition().withType("Ready").withStatus("True").endCondition()
             .endStatus()
-            .build()).createOr(NonDeletingOperation::update);
+            .build()).create();
         onClose("Node " + name, () -> client.nodes().withName(name).delete());
     }
 
@@ -540,7 +545,8 @@ public final class ClusterTopology implements AutoCloseable
     }
 
     /**
-     * Create a namespace (or update its labels).
+     * Create a namespace, deleted again at close; one that exists already (a real cluster's) only gets the labels
+     * added and is left in place at close.
      *
      * @param name   its name.
      * @param labels its labels ({@code kubernetes.io/metadata.name} is added, as the API server does).
@@ -549,8 +555,14 @@ public final class ClusterTopology implements AutoCloseable
     {
         final Map<String, String> all = new LinkedHashMap<>(labels);
         all.put("kubernetes.io/metadata.name", name);
+        if (client.namespaces().withName(name).get() != null)
+        {
+            client.namespaces().withName(name).edit(ns -> new NamespaceBuilder(ns).editMetadata().addToLabels(all)
+                .endMetadata().build());
+            return;
+        }
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(all)
-            .endMetadata().build()).createOr(NonDeletingOperation::update);
+            .endMetadata().build()).create();
         onClose("Namespace " + name, () -> client.namespaces().withName(name).delete());
     }
 

@@ -97,8 +97,8 @@ class InspectCommandTest
             assertEquals(0, run.exitCode(), command);
             assertTrue(run.stdout().startsWith("Usage: sluice " + command), run.stdout());
         }
-        final Run demo = run("demo");
-        assertEquals(2, demo.exitCode());
-        assertTrue(demo.stdout().contains("not built yet"), demo.stdout());
+        // (run without --help the demo builds a cluster: that is ClusterEndToEndTest's business, not a CLI test's)
+        final Run demo = run("demo", "--help");
+        assertTrue(demo.stdout().contains("--keep") && demo.stdout().contains("--kubeconfig"), demo.stdout());
     }
 }
