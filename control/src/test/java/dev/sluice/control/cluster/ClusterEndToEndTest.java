@@ -149,6 +149,8 @@ class ClusterEndToEndTest
         {
             assertReaches(xa, xb, "x/b");
             assertReaches(yb, ya, "y/a");
+            // dumpcap reads the kernel's capture buffer in batches: stop it only once the last flow is in the file
+            awaitInCapture(pcap, "ip.src==" + yb.ip() + " && ip.dst==" + ya.ip());
         }
         finally
         {
@@ -526,6 +528,23 @@ class ClusterEndToEndTest
             }
         }
         throw new AssertionError("not " + what + " within " + CONVERGE.toSeconds() + " s");
+    }
+
+    private static void awaitInCapture(final Path pcap, final String filter) throws Exception
+    {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (true)
+        {
+            final ExternalTools.Result r = ExternalTools.run(List.of("tshark", "-r", pcap.toString(), "-Y", filter,
+                "-T", "fields", "-e", "frame.number"), null);
+            if (!r.stdout().isBlank())
+            {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, () -> "no frame matching '" + filter + "' reached " + pcap +
+                " in 15 s: " + r.stderr());
+            Thread.sleep(100);
+        }
     }
 
     private void awaitCapturing(final ChildProcesses.Child capture) throws Exception
