@@ -186,7 +186,6 @@ public final class PolicyActionLogger implements Agent, EventPoller.Handler<Verd
     @Override
     public boolean onEvent(final VerdictEvent event, final long sequence, final boolean endOfBatch)
     {
-        counters.incrementRelease(COUNTER_EVENTS);
         final NetworkLoggingConfig cfg = config;
         if (event.verdict == VerdictEvent.VERDICT_ALLOW)
         {
@@ -196,6 +195,8 @@ public final class PolicyActionLogger implements Agent, EventPoller.Handler<Verd
         {
             onDeny(event, cfg);
         }
+        // counted once handled, so a reader that sees N events consumed also sees their records and suppressions
+        counters.incrementRelease(COUNTER_EVENTS);
         return true;
     }
 
