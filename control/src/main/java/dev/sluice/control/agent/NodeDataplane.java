@@ -638,9 +638,17 @@ public final class NodeDataplane implements AutoCloseable
         LOG.log(System.Logger.Level.INFO, "host port: " + HOST_INTERFACE + " " + gateway + "/32, route " + cidr);
     }
 
-    private static void sysctl(final String key, final String value) throws IOException
+    private static void sysctl(final String key, final String value)
     {
-        java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys", key), value);
+        try
+        {
+            java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys", key), value);
+        }
+        catch (final IOException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "sysctl " + key + "=" + value + " failed (" + ex +
+                "): replies to NodePort clients may not leave the node");
+        }
     }
 
     private static void deleteHostVeth()

@@ -25,6 +25,7 @@ import dev.sluice.testkit.KernelTest;
  * <pre>
  *   node-1 198.19.0.1, pods 198.18.1.0/24; demo/web 198.18.1.10 serving HTTP on 8080
  *   Service demo/web type NodePort: 80 -> 8080, nodePort 30080
+ *   demo/locked 198.18.1.11, ingress only from ipBlock 198.19.0.200/32 on TCP 8080; Service demo/locked, nodePort 30090
  *   client 198.19.0.100/16 on the underlay bridge
  * </pre>
  */
@@ -64,6 +65,39 @@ class LiveNodePortTest
         "endpoints:",
         "- {addresses: [198.18.1.10], conditions: {ready: true}, nodeName: node-1, " +
             "targetRef: {kind: Pod, namespace: demo, name: web}}",
+        "---",
+        "apiVersion: v1",
+        "kind: Pod",
+        "metadata: {name: locked, namespace: demo, labels: {app: locked}}",
+        "spec: {nodeName: node-1, containers: [{name: c, image: x, ports: [{name: http, containerPort: 8080}]}]}",
+        "---",
+        "apiVersion: v1",
+        "kind: Service",
+        "metadata: {name: locked, namespace: demo}",
+        "spec:",
+        "  type: NodePort",
+        "  clusterIP: 198.18.250.11",
+        "  selector: {app: locked}",
+        "  ports: [{name: http, protocol: TCP, port: 80, targetPort: 8080, nodePort: 30090}]",
+        "---",
+        "apiVersion: discovery.k8s.io/v1",
+        "kind: EndpointSlice",
+        "metadata: {name: locked-1, namespace: demo, labels: {kubernetes.io/service-name: locked}}",
+        "addressType: IPv4",
+        "ports: [{name: http, port: 8080, protocol: TCP}]",
+        "endpoints:",
+        "- {addresses: [198.18.1.11], conditions: {ready: true}, nodeName: node-1, " +
+            "targetRef: {kind: Pod, namespace: demo, name: locked}}",
+        "---",
+        "apiVersion: networking.k8s.io/v1",
+        "kind: NetworkPolicy",
+        "metadata: {name: locked-from-one-host, namespace: demo}",
+        "spec:",
+        "  podSelector: {matchLabels: {app: locked}}",
+        "  policyTypes: [Ingress]",
+        "  ingress:",
+        "  - from: [{ipBlock: {cidr: 198.19.0.200/32}}]",
+        "    ports: [{protocol: TCP, port: 8080}]",
         "");
 
     @TempDir
@@ -92,18 +126,20 @@ class LiveNodePortTest
         final EndpointReply add = agent.call(EndpointCommand.ADD, web, web.ip);
         assertTrue(add.ok(), () -> "ADD web: " + add + "\n" + agent.output());
         cluster.configurePod(web, "198.18.1.1", add);
+        final LiveCluster.Pod locked = cluster.createPod(1, "demo", "locked", "198.18.1.11", "02:00:00:01:00:0b");
+        final EndpointReply addLocked = agent.call(EndpointCommand.ADD, locked, locked.ip);
+        assertTrue(addLocked.ok(), () -> "ADD locked: " + addLocked + "\n" + agent.output());
+        cluster.configurePod(locked, "198.18.1.1", addLocked);
         final String client = cluster.createUnderlayHost("cl", "198.19.0.100/16");
 
         final Path docroot = Files.createDirectories(dir.resolve("www"));
         final String marker = "served by demo/web " + cluster.suffix;
         Files.writeString(docroot.resolve("index.html"), marker + "\n", StandardCharsets.UTF_8);
-        final Process server = new ProcessBuilder("ip", "netns", "exec", web.netns, ExternalTools.SYSTEM_PYTHON,
-            "-u", "-m", "http.server", "8080", "--bind", web.ip, "--directory", docroot.toString())
-            .redirectErrorStream(true).start();
+        final Process server = httpServer(web, docroot);
+        Process lockedServer = null;
         try
         {
-            final String first = new String(server.getInputStream().readNBytes(7), StandardCharsets.US_ASCII);
-            assertEquals("Serving", first, "http.server started");
+            lockedServer = httpServer(locked, docroot);
 
             final ExternalTools.Result curl = cluster.exec(client, "curl", "-s", "-S", "-m", "10",
                 "http://198.19.0.1:30080/");
@@ -117,15 +153,42 @@ class LiveNodePortTest
             assertEquals(7, other.exitCode(), () -> "connection refused on NodePort 30081: " + other.stdout() +
                 other.stderr());
 
+            // policy judges the backend's ingress with the client as an ipBlock peer: 198.19.0.100 is not allowed
+            final ExternalTools.Result denied = cluster.exec(client, "curl", "-s", "-m", "3",
+                "http://198.19.0.1:30090/");
+            assertEquals(28, denied.exitCode(), () -> "NodePort of the locked pod times out (SYN dropped): " +
+                denied.stdout() + denied.stderr());
+
             final String metrics = cluster.exec(agent.netns, "curl", "-s", "http://127.0.0.1:" + agent.httpPort
                 + "/metrics").stdout();
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("sluice_drops_total{") &&
+                l.contains("reason=\"POLICY_DENIED_INGRESS\"") && !l.endsWith(" 0")),
+                () -> "policy drops counted: " + metrics);
             assertTrue(metrics.lines().anyMatch(l -> l.startsWith("sluice_port_rx_packets_total{port=\"0\"") &&
                 !l.endsWith(" 0")), () -> "the uplink socket received the client's packets: " + metrics);
         }
         finally
         {
             server.destroyForcibly().waitFor();
+            if (lockedServer != null)
+            {
+                lockedServer.destroyForcibly().waitFor();
+            }
         }
+    }
+
+    private static Process httpServer(final LiveCluster.Pod pod, final Path docroot) throws Exception
+    {
+        final Process server = new ProcessBuilder("ip", "netns", "exec", pod.netns, ExternalTools.SYSTEM_PYTHON,
+            "-u", "-m", "http.server", "8080", "--bind", pod.ip, "--directory", docroot.toString())
+            .redirectErrorStream(true).start();
+        final String first = new String(server.getInputStream().readNBytes(7), StandardCharsets.US_ASCII);
+        if (!"Serving".equals(first))
+        {
+            server.destroyForcibly().waitFor();
+            throw new IllegalStateException("http.server in " + pod.netns + " did not start: " + first);
+        }
+        return server;
     }
 
     private String diagnostics(final LiveCluster.Agent agent)
