@@ -7,9 +7,8 @@
  *   uplink port: IPv4/IPv6 UDP to the configured Geneve port, addressed to the node's own address (one 802.1Q
  *                or 802.1ad tag allowed) -> the socket; so are TCP, UDP and SCTP to the node's own address with a
  *                destination port in the configured NodePort range (off when 0/0); everything else XDP_PASS,
- *                so the node's own traffic
- *                (SSH, kubelet, ARP, ND) never depends on the agent. Truncated frames are passed (and counted):
- *                the kernel drops what is malformed.
+ *                so the node's own traffic (SSH, kubelet, ARP, ND) never depends on the agent. Truncated frames
+ *                are passed (and counted): the kernel drops what is malformed.
  *   no socket bound for the queue: the port's fallback action. The loader defaults it to XDP_DROP on pod ports
  *                (fail closed: an agent outage must never bypass network policy) and to XDP_PASS on the uplink.
  *
