@@ -5,9 +5,10 @@
  *
  *   pod port:    every frame -> the socket bound to the frame's rx queue.
  *   uplink port: IPv4/IPv6 UDP to the configured Geneve port, addressed to the node's own address (one 802.1Q
- *                or 802.1ad tag allowed) -> the socket; everything else XDP_PASS, so the node's own traffic
- *                (SSH, kubelet, ARP, ND) never depends on the agent. Truncated frames are passed (and counted):
- *                the kernel drops what is malformed.
+ *                or 802.1ad tag allowed) -> the socket; so are TCP, UDP and SCTP to the node's own address with a
+ *                destination port in the configured NodePort range (off when 0/0); everything else XDP_PASS,
+ *                so the node's own traffic (SSH, kubelet, ARP, ND) never depends on the agent. Truncated frames
+ *                are passed (and counted): the kernel drops what is malformed.
  *   no socket bound for the queue: the port's fallback action. The loader defaults it to XDP_DROP on pod ports
  *                (fail closed: an agent outage must never bypass network policy) and to XDP_PASS on the uplink.
  *
@@ -57,7 +58,20 @@ struct vlan_hdr {
 	__be16 encapsulated_proto;
 };
 
-enum uplink_class { NOT_FOR_US, GENEVE_TO_NODE, TRUNCATED };
+enum uplink_class { NOT_FOR_US, GENEVE_TO_NODE, NODEPORT_TO_NODE, TRUNCATED };
+
+/* The first four bytes of TCP, UDP and SCTP headers alike: source and destination port. */
+struct l4_ports {
+	__be16 source;
+	__be16 dest;
+};
+
+static __always_inline int wanted_l4(__u8 protocol, const struct sluice_xdp_config *cfg)
+{
+	if (protocol == IPPROTO_UDP)
+		return 1;
+	return cfg->nodeport_min != 0 && (protocol == IPPROTO_TCP || protocol == IPPROTO_SCTP);
+}
 
 static __always_inline int count(__u32 index, int action)
 {
@@ -82,8 +96,10 @@ static __always_inline enum uplink_class classify_uplink(void *data, void *end,
 							 const struct sluice_xdp_config *cfg)
 {
 	struct ethhdr *eth = data;
-	struct udphdr *udp;
+	struct l4_ports *l4;
 	void *cursor;
+	__u16 port;
+	__u8 l4proto;
 	__be16 proto;
 
 	if ((void *)(eth + 1) > end)
@@ -109,10 +125,11 @@ static __always_inline enum uplink_class classify_uplink(void *data, void *end,
 			return TRUNCATED;
 		__builtin_memcpy(&node, cfg->node_ipv4, sizeof(node));
 		/* fragments and options-mangled headers are the kernel's business */
-		if (ip->protocol != IPPROTO_UDP || ip->daddr != node || ip->ihl < 5 ||
+		if (!wanted_l4(ip->protocol, cfg) || ip->daddr != node || ip->ihl < 5 ||
 		    (ip->frag_off & bpf_htons(0x3fff)) != 0)
 			return NOT_FOR_US;
-		udp = (void *)ip + ip->ihl * 4;
+		l4 = (void *)ip + ip->ihl * 4;
+		l4proto = ip->protocol;
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = cursor;
 		const __u32 *node6 = (const __u32 *)cfg->node_ipv6;
@@ -121,19 +138,28 @@ static __always_inline enum uplink_class classify_uplink(void *data, void *end,
 			return NOT_FOR_US;
 		if ((void *)(ip6 + 1) > end)
 			return TRUNCATED;
-		/* extension headers before UDP: the kernel's business */
-		if (ip6->nexthdr != IPPROTO_UDP ||
+		/* extension headers before the transport header: the kernel's business */
+		if (!wanted_l4(ip6->nexthdr, cfg) ||
 		    ip6->daddr.in6_u.u6_addr32[0] != node6[0] || ip6->daddr.in6_u.u6_addr32[1] != node6[1] ||
 		    ip6->daddr.in6_u.u6_addr32[2] != node6[2] || ip6->daddr.in6_u.u6_addr32[3] != node6[3])
 			return NOT_FOR_US;
-		udp = (void *)(ip6 + 1);
+		l4 = (void *)(ip6 + 1);
+		l4proto = ip6->nexthdr;
 	} else {
 		return NOT_FOR_US;
 	}
 
-	if ((void *)(udp + 1) > end)
+	if ((void *)(l4 + 1) > end)
 		return TRUNCATED;
-	return udp->dest == bpf_htons(cfg->geneve_port) ? GENEVE_TO_NODE : NOT_FOR_US;
+	/* a UDP datagram (Geneve or NodePort) must carry its whole header */
+	if (l4proto == IPPROTO_UDP && (void *)l4 + sizeof(struct udphdr) > end)
+		return TRUNCATED;
+	port = bpf_ntohs(l4->dest);
+	if (l4proto == IPPROTO_UDP && port == cfg->geneve_port)
+		return GENEVE_TO_NODE;
+	if (cfg->nodeport_min != 0 && port >= cfg->nodeport_min && port <= cfg->nodeport_max)
+		return NODEPORT_TO_NODE;
+	return NOT_FOR_US;
 }
 
 SEC("xdp")
@@ -155,7 +181,7 @@ int sluice_xdp(struct xdp_md *ctx)
 		return to_socket(ctx, cfg);
 	case SLUICE_XDP_ROLE_UPLINK:
 		class = classify_uplink(data, end, cfg);
-		if (class == GENEVE_TO_NODE)
+		if (class == GENEVE_TO_NODE || class == NODEPORT_TO_NODE)
 			return to_socket(ctx, cfg);
 		if (class == TRUNCATED)
 			count(SLUICE_XDP_CNT_TRUNCATED, 0);

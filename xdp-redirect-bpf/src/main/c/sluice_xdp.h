@@ -17,7 +17,7 @@
 
 #include <linux/types.h>
 
-#define SLUICE_XDP_VERSION 1
+#define SLUICE_XDP_VERSION 2
 
 /* Map names (the ELF symbol names; kernel map names are limited to 15 characters). */
 #define SLUICE_XDP_PROG_NAME    "sluice_xdp"
@@ -33,7 +33,7 @@
 /* Port roles (struct sluice_xdp_config.role). 0 = not configured yet: every frame passes, counted. */
 #define SLUICE_XDP_ROLE_NONE   0
 #define SLUICE_XDP_ROLE_POD    1 /* host side of a pod's veth: every frame goes to the socket */
-#define SLUICE_XDP_ROLE_UPLINK 2 /* node uplink: only Geneve to the node's own address goes to the socket */
+#define SLUICE_XDP_ROLE_UPLINK 2 /* node uplink: Geneve and NodePorts to the node's own address go to the socket */
 
 /* struct sluice_xdp_config.flags */
 #define SLUICE_XDP_F_NODE_IPV4 (1U << 0) /* node_ipv4 is valid */
@@ -42,7 +42,9 @@
 #define SLUICE_XDP_GENEVE_PORT_DEFAULT 6081
 
 /*
- * Per-attachment configuration, entry 0 of the config ARRAY map. 32 bytes, no implicit padding.
+ * Per-attachment configuration, entry 0 of the config ARRAY map. 36 bytes, no implicit padding.
+ * nodeport_min..nodeport_max (inclusive; 0/0 = off): on the uplink, TCP, UDP and SCTP to the node's own address
+ * with a destination port in that range go to the socket too (Kubernetes NodePort Services).
  *
  *   0               1               2               3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -56,7 +58,9 @@
  *  |                  node_ipv4 (network order)                    | 12
  *  +---------------------------------------------------------------+
  *  |              node_ipv6 (16 bytes, network order)              | 16..31
- *  +---------------------------------------------------------------+
+ *  +-------------------------------+-------------------------------+
+ *  |  nodeport_min (host order)    |  nodeport_max (host order)    | 32
+ *  +-------------------------------+-------------------------------+
  */
 struct sluice_xdp_config {
 	__u32 role;
@@ -65,6 +69,8 @@ struct sluice_xdp_config {
 	__u16 flags;
 	__u8 node_ipv4[4];
 	__u8 node_ipv6[16];
+	__u16 nodeport_min; /* first NodePort, 0 = NodePorts off */
+	__u16 nodeport_max; /* last NodePort, inclusive */
 };
 
 /*
@@ -74,7 +80,7 @@ struct sluice_xdp_config {
 #define SLUICE_XDP_CNT_REDIRECTED    0 /* handed to the AF_XDP socket bound to the rx queue */
 #define SLUICE_XDP_CNT_FALLBACK_PASS 1 /* socket wanted but none bound: fallback XDP_PASS */
 #define SLUICE_XDP_CNT_FALLBACK_DROP 2 /* socket wanted but none bound: fallback XDP_DROP */
-#define SLUICE_XDP_CNT_PASS_OTHER    3 /* uplink frame that is not Geneve to this node: XDP_PASS */
+#define SLUICE_XDP_CNT_PASS_OTHER    3 /* uplink frame neither Geneve nor a NodePort of this node: XDP_PASS */
 #define SLUICE_XDP_CNT_UNCONFIGURED  4 /* config role NONE: XDP_PASS */
 #define SLUICE_XDP_CNT_TRUNCATED     5 /* frame ended inside a header it had to parse */
 #define SLUICE_XDP_CNT_MAX           6

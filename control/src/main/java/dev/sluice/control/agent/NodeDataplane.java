@@ -58,8 +58,8 @@ import dev.sluice.geneve.TunnelPeerTable;
  * interface name and attachment here is of that namespace): one UMEM and one {@link NodeWorkerAgent} carrying every
  * port of the node:
  * <pre>
- *   port 0  the uplink (--uplink): XDP uplink role, Geneve UDP 6081 to the node's address to the socket, the rest
- *           to the kernel
+ *   port 0  the uplink (--uplink): XDP uplink role, Geneve UDP 6081 and TCP/UDP/SCTP to a NodePort
+ *           (--nodeport-range) of the node's address to the socket, the rest to the kernel
  *   port 1  the host port: veth sluice_host (kernel side: the pod gateway address /32, a route for the pod CIDR,
  *           NOARP) / sluice_net (XDP pod role); frames sent to it get dst = sluice_host's MAC, src = gateway MAC.
  *           Created when the Node's pod CIDR is first known, deleted on close.
@@ -71,6 +71,12 @@ import dev.sluice.geneve.TunnelPeerTable;
  * UDP datagram to its discard port so that the kernel resolves it, and the tables are rebuilt when the entry
  * appears). {@link #close()} detaches every XDP program it attached, stops the worker, closes the sockets and the
  * UMEM, and deletes sluice_host/sluice_net.
+ *
+ * <p>NodePort clients on the underlay: their packets reach the pipeline through the uplink socket and are DNAT'ed
+ * to a local backend; the backend's replies, reverse-NATed to the node address and NodePort, are handed to the host
+ * port, and the kernel routes them out of the uplink (it resolves the client's or gateway's MAC). For that the
+ * host port gets {@code accept_local=1} (the source is the node's own address, which the kernel otherwise drops as
+ * a martian), {@code rp_filter=0}, and the namespace {@code net.ipv4.ip_forward=1}, when NodePorts are on.
  */
 public final class NodeDataplane implements AutoCloseable
 {
@@ -96,6 +102,8 @@ public final class NodeDataplane implements AutoCloseable
 
     private final String nodeName;
     private final String uplink;
+    private final int nodePortMin;
+    private final int nodePortMax;
     private final long gatewayMac;
     private final Umem umem;
     private final WorkerTables workerTables = new WorkerTables(0, WorkerTables.DEFAULT_QUEUE_CAPACITY);
@@ -130,10 +138,13 @@ public final class NodeDataplane implements AutoCloseable
     {
     }
 
-    private NodeDataplane(final String nodeName, final String uplink, final VerdictEvents events, final int cpu)
+    private NodeDataplane(final String nodeName, final String uplink, final VerdictEvents events, final int cpu,
+        final int nodePortMin, final int nodePortMax)
     {
         this.nodeName = nodeName;
         this.uplink = uplink;
+        this.nodePortMin = nodePortMin;
+        this.nodePortMax = nodePortMax;
         this.gatewayMac = gatewayMac(nodeName);
         if (uplink != null)
         {
@@ -181,14 +192,34 @@ public final class NodeDataplane implements AutoCloseable
     public static NodeDataplane start(final String nodeName, final String uplink, final VerdictEvents events,
         final int cpu)
     {
-        final NodeDataplane dataplane = new NodeDataplane(nodeName, uplink, events, cpu);
+        return start(nodeName, uplink, events, cpu, 0, 0);
+    }
+
+    /**
+     * Starts the worker and opens the uplink port (when there is an uplink), with NodePorts.
+     *
+     * @param nodeName    the node.
+     * @param uplink      the uplink interface, or null for a node without one (no tunnel).
+     * @param events      the verdict ring the pipeline publishes to.
+     * @param cpu         the worker's CPU, or -1.
+     * @param nodePortMin first NodePort the uplink hands to the fast path (0 with nodePortMax 0: NodePorts off).
+     * @param nodePortMax last NodePort, inclusive.
+     * @return the running dataplane.
+     * @throws IllegalArgumentException when the uplink does not exist or has no IPv4 address, or the range is bad.
+     */
+    public static NodeDataplane start(final String nodeName, final String uplink, final VerdictEvents events,
+        final int cpu, final int nodePortMin, final int nodePortMax)
+    {
+        XdpPortConfig.pod().withNodePorts(nodePortMin, nodePortMax); // validates the range before anything starts
+        final NodeDataplane dataplane = new NodeDataplane(nodeName, uplink, events, cpu, nodePortMin, nodePortMax);
         try
         {
             AgentRunner.startOnThread(dataplane.runner);
             if (uplink != null)
             {
                 dataplane.open(UPLINK_PORT, uplink, XskConfig.defaults(),
-                    XdpPortConfig.uplink(dataplane.uplinkAddress, null), null, "uplink", uplink);
+                    XdpPortConfig.uplink(dataplane.uplinkAddress, null).withNodePorts(nodePortMin, nodePortMax),
+                    null, "uplink", uplink);
             }
             return dataplane;
         }
@@ -578,6 +609,14 @@ public final class NodeDataplane implements AutoCloseable
         ip("link", "set", NET_INTERFACE, "up");
         ip("addr", "add", gateway + "/32", "dev", HOST_INTERFACE);
         ip("route", "replace", cidr, "dev", HOST_INTERFACE, "src", gateway);
+        if (nodePortMin != 0)
+        {
+            // NodePort replies come out of the host port with the node's own address as source: the kernel must
+            // accept that (accept_local, no reverse-path filter) and forward them out of the uplink
+            sysctl("net/ipv4/conf/" + HOST_INTERFACE + "/accept_local", "1");
+            sysctl("net/ipv4/conf/" + HOST_INTERFACE + "/rp_filter", "0");
+            sysctl("net/ipv4/ip_forward", "1");
+        }
         // the kernel's TCP/UDP to pods would leave with CHECKSUM_PARTIAL, which the AF_XDP path cannot finish
         try
         {
@@ -597,6 +636,19 @@ public final class NodeDataplane implements AutoCloseable
         }
         open(HOST_PORT, NET_INTERFACE, podConfig, XdpPortConfig.pod(), rewrite, "host", NET_INTERFACE);
         LOG.log(System.Logger.Level.INFO, "host port: " + HOST_INTERFACE + " " + gateway + "/32, route " + cidr);
+    }
+
+    private static void sysctl(final String key, final String value)
+    {
+        try
+        {
+            java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys", key), value);
+        }
+        catch (final IOException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "sysctl " + key + "=" + value + " failed (" + ex +
+                "): replies to NodePort clients may not leave the node");
+        }
     }
 
     private static void deleteHostVeth()

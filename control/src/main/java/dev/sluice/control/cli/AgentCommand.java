@@ -85,6 +85,11 @@ public final class AgentCommand implements Callable<Integer>
     @Option(names = "--uplink", paramLabel = "IFACE", description = "The node's uplink interface.")
     String uplink;
 
+    @Option(names = "--nodeport-range", defaultValue = "30000-32767", paramLabel = "MIN-MAX",
+        description = "NodePorts the uplink hands to the fast path (TCP/UDP/SCTP to the node's address), or 'off'. "
+            + "Default: ${DEFAULT-VALUE} (kube-apiserver's --service-node-port-range default).")
+    String nodePortRange;
+
     @Option(names = "--workers", defaultValue = "1", paramLabel = "N",
         description = "Fast-path worker threads. Default: ${DEFAULT-VALUE}.")
     int workers;
@@ -164,6 +169,14 @@ public final class AgentCommand implements Callable<Integer>
                 + "dataplane runs one pipeline worker that carries every port (each pod veth has one queue, and a "
                 + "port cannot be split between workers); use --workers 1, or --no-dataplane for table-only workers");
         }
+        try
+        {
+            nodePortRange(nodePortRange);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), ex.getMessage());
+        }
         final List<io.fabric8.kubernetes.api.model.HasMetadata> objects =
             state == null ? null : new ClusterStateLoader().readObjects(state);
         final KubernetesClient client;
@@ -213,6 +226,38 @@ public final class AgentCommand implements Callable<Integer>
     }
 
     /**
+     * Parses {@code --nodeport-range}.
+     *
+     * @param text {@code MIN-MAX} or {@code off}.
+     * @return {min, max}; {0, 0} for off.
+     * @throws IllegalArgumentException naming the text when it is malformed or out of 1..65535.
+     */
+    static int[] nodePortRange(final String text)
+    {
+        if ("off".equals(text))
+        {
+            return new int[] { 0, 0 };
+        }
+        final int dash = text.indexOf('-');
+        try
+        {
+            final int min = Integer.parseInt(text.substring(0, dash < 0 ? text.length() : dash));
+            final int max = dash < 0 ? min : Integer.parseInt(text.substring(dash + 1));
+            if (min < 1 || max > 0xFFFF || min > max)
+            {
+                throw new IllegalArgumentException("--nodeport-range " + text + ": need MIN-MAX within 1-65535, " +
+                    "MIN <= MAX, or off");
+            }
+            return new int[] { min, max };
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("--nodeport-range " + text + ": need MIN-MAX within 1-65535, " +
+                "MIN <= MAX, or off", ex);
+        }
+    }
+
+    /**
      * The live node: the AF_XDP dataplane (uplink, host port, pod ports on one pipeline worker), its table
      * publisher, and the endpoint server the CNI plugin binds pods through.
      */
@@ -226,8 +271,9 @@ public final class AgentCommand implements Callable<Integer>
         AgentProcess process = null;
         try
         {
+            final int[] range = nodePortRange(nodePortRange);
             dataplane = NodeDataplane.start(config.nodeName(), uplink, events,
-                config.cpus().isEmpty() ? -1 : config.cpus().get(0));
+                config.cpus().isEmpty() ? -1 : config.cpus().get(0), range[0], range[1]);
             final NodeDataplane plane = dataplane;
             final PodEndpoints endpoints = new PodEndpoints();
             final NodeTablesSource compiler = NodeTablesSource.compiler(config.nodeName(), endpoints,

@@ -193,6 +193,30 @@ final class LiveCluster implements AutoCloseable
     }
 
     /**
+     * A host on the underlay that is no node (a NodePort client): its own namespace, {@code eth0} on the bridge.
+     *
+     * @param name a short name (part of the namespace's name).
+     * @param cidr its address with prefix, e.g. 198.19.0.100/16.
+     * @return the namespace.
+     */
+    String createUnderlayHost(final String name, final String cidr)
+    {
+        final String netns = "sl-dpa-" + name + "-" + suffix;
+        addNetns(netns);
+        final String peer = "uh-" + name;
+        run("ip", "-n", netns, "link", "add", "eth0", "type", "veth", "peer", "name", peer, "netns", underlay);
+        ip(underlay, "link", "set", peer, "master", "br0");
+        ip(underlay, "link", "set", peer, "up");
+        ip(netns, "addr", "add", cidr, "dev", "eth0");
+        ip(netns, "link", "set", "eth0", "up");
+        ip(netns, "link", "set", "lo", "up");
+        // a veth hands the peer CHECKSUM_PARTIAL frames, which reach the AF_XDP socket with the checksum unfinished;
+        // a NIC on a real underlay sends finished checksums
+        run("ip", "netns", "exec", netns, "ethtool", "-K", "eth0", "tx", "off");
+        return netns;
+    }
+
+    /**
      * Makes a pod namespace and its veth pair on a node (host side named as the CNI names it), unconfigured.
      */
     Pod createPod(final int node, final String namespace, final String name, final String ip, final String mac)

@@ -19,15 +19,19 @@ package dev.sluice.fastpath.bpf;
  *  |                  node_ipv4 (network order)                    | 12
  *  +---------------------------------------------------------------+
  *  |              node_ipv6 (16 bytes, network order)              | 16..31
- *  +---------------------------------------------------------------+
+ *  +-------------------------------+-------------------------------+
+ *  |  nodeport_min (host order)    |  nodeport_max (host order)    | 32
+ *  +-------------------------------+-------------------------------+
  * </pre>
+ * {@code nodeport_min..nodeport_max} (inclusive, 0/0 = off): on the uplink, TCP, UDP and SCTP to the node's own
+ * address with a destination port in the range go to the socket (Kubernetes NodePort Services).
  * The metadata section ({@value #META_SECTION}, {@code struct sluice_xdp_meta}) holds four host-order u32:
  * version, config size, counter count, max queues.
  */
 public final class XdpConfigDescriptor
 {
     /** {@code SLUICE_XDP_VERSION}: the loader refuses an object with another version. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     public static final String PROGRAM_NAME = "sluice_xdp";
     public static final String MAP_XSKS = "sluice_xsks";
@@ -53,7 +57,9 @@ public final class XdpConfigDescriptor
     public static final int FLAGS_OFFSET = 10;
     public static final int NODE_IPV4_OFFSET = 12;
     public static final int NODE_IPV6_OFFSET = 16;
-    public static final int LENGTH = 32;
+    public static final int NODEPORT_MIN_OFFSET = 32;
+    public static final int NODEPORT_MAX_OFFSET = 34;
+    public static final int LENGTH = 36;
 
     public static final int META_VERSION_OFFSET = 0;
     public static final int META_CONFIG_SIZE_OFFSET = 4;

@@ -14,13 +14,18 @@ import java.net.Inet6Address;
  * @param genevePort  UDP destination port of Geneve on the uplink (1..65535).
  * @param nodeIpv4    the node's own IPv4 address (uplink: Geneve to it goes to the socket), or null.
  * @param nodeIpv6    the node's own IPv6 address, or null.
+ * @param nodePortMin first port of the NodePort range (uplink: TCP/UDP/SCTP to the node's address with a
+ *                    destination port in the range goes to the socket), 0 when NodePorts are off.
+ * @param nodePortMax last port of the NodePort range (inclusive), 0 when NodePorts are off.
  */
 public record XdpPortConfig(
     XdpPortRole role,
     XdpFallback fallback,
     int genevePort,
     Inet4Address nodeIpv4,
-    Inet6Address nodeIpv6)
+    Inet6Address nodeIpv6,
+    int nodePortMin,
+    int nodePortMax)
 {
     /**
      * Validates the configuration.
@@ -38,6 +43,12 @@ public record XdpPortConfig(
         {
             throw new IllegalArgumentException("genevePort out of range 1..65535: " + genevePort);
         }
+        if (nodePortMin == 0 ? nodePortMax != 0 :
+            nodePortMin < 1 || nodePortMax > 0xFFFF || nodePortMin > nodePortMax)
+        {
+            throw new IllegalArgumentException("NodePort range must be 0-0 (off) or within 1..65535 and ordered: " +
+                nodePortMin + "-" + nodePortMax);
+        }
         if (role == XdpPortRole.UPLINK && nodeIpv4 == null && nodeIpv6 == null)
         {
             throw new IllegalArgumentException("an uplink needs the node's IPv4 or IPv6 address (both null)");
@@ -52,12 +63,12 @@ public record XdpPortConfig(
     public static XdpPortConfig pod()
     {
         return new XdpPortConfig(XdpPortRole.POD, XdpFallback.DROP, XdpConfigDescriptor.GENEVE_PORT_DEFAULT,
-            null, null);
+            null, null, 0, 0);
     }
 
     /**
      * The uplink: Geneve (UDP/6081) to one of the node's addresses to the socket, passed to the kernel while no
-     * socket is bound; everything else to the kernel.
+     * socket is bound; everything else to the kernel. NodePorts are off ({@link #withNodePorts}).
      *
      * @param nodeIpv4 the node's IPv4 address, or null.
      * @param nodeIpv6 the node's IPv6 address, or null.
@@ -66,7 +77,7 @@ public record XdpPortConfig(
     public static XdpPortConfig uplink(final Inet4Address nodeIpv4, final Inet6Address nodeIpv6)
     {
         return new XdpPortConfig(XdpPortRole.UPLINK, XdpFallback.PASS, XdpConfigDescriptor.GENEVE_PORT_DEFAULT,
-            nodeIpv4, nodeIpv6);
+            nodeIpv4, nodeIpv6, 0, 0);
     }
 
     /**
@@ -75,7 +86,7 @@ public record XdpPortConfig(
      */
     public XdpPortConfig withFallback(final XdpFallback fallback)
     {
-        return new XdpPortConfig(role, fallback, genevePort, nodeIpv4, nodeIpv6);
+        return new XdpPortConfig(role, fallback, genevePort, nodeIpv4, nodeIpv6, nodePortMin, nodePortMax);
     }
 
     /**
@@ -84,7 +95,17 @@ public record XdpPortConfig(
      */
     public XdpPortConfig withGenevePort(final int genevePort)
     {
-        return new XdpPortConfig(role, fallback, genevePort, nodeIpv4, nodeIpv6);
+        return new XdpPortConfig(role, fallback, genevePort, nodeIpv4, nodeIpv6, nodePortMin, nodePortMax);
+    }
+
+    /**
+     * @param min first NodePort (0 with max 0: off).
+     * @param max last NodePort, inclusive.
+     * @return a copy whose uplink also hands TCP/UDP/SCTP to the node's address on ports min..max to the socket.
+     */
+    public XdpPortConfig withNodePorts(final int min, final int max)
+    {
+        return new XdpPortConfig(role, fallback, genevePort, nodeIpv4, nodeIpv6, min, max);
     }
 
     /**
@@ -112,5 +133,7 @@ public record XdpPortConfig(
             flags |= XdpConfigDescriptor.FLAG_NODE_IPV6;
         }
         segment.set(ValueLayout.JAVA_SHORT, XdpConfigDescriptor.FLAGS_OFFSET, (short)flags);
+        segment.set(ValueLayout.JAVA_SHORT, XdpConfigDescriptor.NODEPORT_MIN_OFFSET, (short)nodePortMin);
+        segment.set(ValueLayout.JAVA_SHORT, XdpConfigDescriptor.NODEPORT_MAX_OFFSET, (short)nodePortMax);
     }
 }

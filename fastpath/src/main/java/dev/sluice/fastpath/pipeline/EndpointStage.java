@@ -17,7 +17,9 @@ import dev.sluice.fastpath.status.DropReason;
  * there ({@link PacketVector#sourceIdentity} stays as decap left it), so established packets never pay an ipcache
  * lookup.
  * <ul>
- *   <li>Uplink (already decapsulated) and the host port (when configured): no local source.</li>
+ *   <li>Uplink (already decapsulated) and the host port (when configured): no local source. A plain uplink packet
+ *       (no tunnel peer: not Geneve, e.g. a NodePort client's) is marked
+ *       {@link PipelineContext#STATE_FROM_UNDERLAY}.</li>
  *   <li>A pod's port: the packet (IP or ARP) must carry that pod's own address as source, else
  *       {@link DropReason#SPOOFED_SOURCE}. IPv6 link-local and unspecified sources (neighbour discovery) are let
  *       through for the host path only ({@link PipelineContext#STATE_LINK_LOCAL}).</li>
@@ -93,6 +95,10 @@ public final class EndpointStage implements Stage
             final boolean hasAddress = (flags & (FLAG_IPV4 | FLAG_IPV6 | FLAG_ARP)) != 0;
             if (port == uplinkPort || port == hostPort)
             {
+                if (port == uplinkPort && v.ingressPeer[i] == PacketVector.TUNNEL_PEER_NONE)
+                {
+                    ctx.state[i] |= PipelineContext.STATE_FROM_UNDERLAY;
+                }
                 // Identity (Geneve option, else the ipcache) is looked up by policy, for new flows only.
                 continue;
             }

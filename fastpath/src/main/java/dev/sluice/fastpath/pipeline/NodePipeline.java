@@ -19,6 +19,7 @@ import dev.sluice.fastpath.tunnel.EncapStage;
 import dev.sluice.fastpath.tunnel.NextHopResolver;
 import dev.sluice.fastpath.tunnel.TunnelConfig;
 import dev.sluice.fastpath.tunnel.TunnelTemplates;
+import dev.sluice.geneve.GeneveDescriptor;
 import dev.sluice.geneve.TunnelPeerTable;
 
 /**
@@ -138,7 +139,8 @@ public final class NodePipeline
             .localMac(mac(config.gatewayMac())).localIpv4("0.0.0.0").underlayMtu(1500).build(),
             new TunnelPeerTable(List.of()), NextHopResolver.FROM_PEER_TABLE, 0);
         final TunnelTemplates tunnel = initial.tunnel() == null ? noTunnel : initial.tunnel();
-        decap = new DecapStage(config.uplinkPort(), tunnel.peers(), drops);
+        decap = new DecapStage(config.uplinkPort(), tunnel.peers(), GeneveDescriptor.DEFAULT_UDP_PORT, true, true,
+            drops);
         parse = new ParseStage(Math.min(maxFrame, MAX_PARSE_LENGTH), drops);
         endpoint = new EndpointStage(holder, context, config.uplinkPort(), config.hostPort(), drops);
         final NatRewriter nat = new NatRewriter(65535);

@@ -35,6 +35,8 @@ public final class PipelineContext
     public static final int STATE_REVERSE_NAT = 1 << 8;
     /** An IPv6 link-local or unspecified source from a pod (neighbour discovery): only the host path. */
     public static final int STATE_LINK_LOCAL = 1 << 9;
+    /** Plain (not Geneve) traffic from the underlay, e.g. a client of a NodePort: services use local backends. */
+    public static final int STATE_FROM_UNDERLAY = 1 << 10;
 
     /** {@link #trail} bits, one per stage of this package that handled the packet. */
     public static final int TRAIL_ENDPOINT = 1;

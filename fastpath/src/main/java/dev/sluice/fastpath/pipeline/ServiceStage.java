@@ -7,6 +7,7 @@ import static dev.sluice.fastpath.stage.PacketVector.FLAG_PORTS;
 
 import dev.sluice.fastpath.conntrack.ConntrackTable;
 import dev.sluice.fastpath.service.AffinityTable;
+import dev.sluice.fastpath.service.Maglev;
 import dev.sluice.fastpath.service.NatRewriter;
 import dev.sluice.fastpath.service.RejectBuilder;
 import dev.sluice.fastpath.service.ServiceTable;
@@ -37,6 +38,11 @@ import dev.sluice.fastpath.status.DropReason;
  *       conntrack stage recognises such replies (their destination is the frontend) and translates both ends
  *       back.</li>
  * </ol>
+ * Plain traffic from the underlay ({@link PipelineContext#STATE_FROM_UNDERLAY}: a NodePort client) is balanced over
+ * the node's <b>local</b> endpoints only, whatever the externalTrafficPolicy: a remote backend would answer the
+ * client directly with its own address, since nothing here masquerades the client (SNAT to the node address for
+ * remote backends is not built). With no local endpoint the packet is {@link DropReason#SERVICE_NO_LOCAL_BACKEND}
+ * (or the reject when the service has no endpoint at all), as for externalTrafficPolicy Local.
  * Fragments are not load balanced (the conntrack stage drops them). ICMP echo to a service address is not
  * translated (Kubernetes services have no ICMP ports).
  */
@@ -152,6 +158,7 @@ public final class ServiceStage implements Stage
             final int srcPort = v.srcPort[i];
             final int dstPort = v.dstPort[i];
             final boolean fromLocalPod = ctx.srcEndpoint[i] >= 0;
+            final boolean fromUnderlay = (ctx.state[i] & PipelineContext.STATE_FROM_UNDERLAY) != 0;
 
             int b = -1;
             long pre = ct.lookup(protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort);
@@ -163,7 +170,7 @@ public final class ServiceStage implements Stage
             {
                 final int remembered = ct.backendId(pre);
                 if (remembered >= 0 && remembered < services.backendCount() &&
-                    services.backendUsable(f, remembered, fromLocalPod) &&
+                    usable(services, f, remembered, fromLocalPod, fromUnderlay) &&
                     services.backendHi(remembered) == ct.natAddressHi(pre) &&
                     services.backendLo(remembered) == ct.natAddressLo(pre) &&
                     services.backendPort(remembered) == ct.natPort(pre))
@@ -179,15 +186,16 @@ public final class ServiceStage implements Stage
                 {
                     final int remembered = affinity.get(services.group(f), srcHi, srcLo, nowNs);
                     if (remembered != AffinityTable.MISS && remembered < services.backendCount() &&
-                        services.backendUsable(f, remembered, fromLocalPod))
+                        usable(services, f, remembered, fromLocalPod, fromUnderlay))
                     {
                         b = remembered;
                     }
                 }
                 if (b < 0)
                 {
-                    b = services.selectBackend(f,
-                        ServiceTable.flowHash(protocol, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort), fromLocalPod);
+                    b = select(services, f,
+                        ServiceTable.flowHash(protocol, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort), fromLocalPod,
+                        fromUnderlay);
                     if (b == ServiceTable.NO_BACKEND_REJECT)
                     {
                         if (reject.reject(v, i) == RejectBuilder.OK)
@@ -256,6 +264,32 @@ public final class ServiceStage implements Stage
             counters.addRelease(COUNTER_HAIRPIN, hairpin);
             counters.addRelease(COUNTER_STICKY, sticky);
         }
+    }
+
+    private static int select(final ServiceTable services, final int f, final long flowHash,
+        final boolean fromLocalPod, final boolean fromUnderlay)
+    {
+        if (!fromUnderlay)
+        {
+            return services.selectBackend(f, flowHash, fromLocalPod);
+        }
+        final int g = services.group(f);
+        if (services.localCount(g) == 0)
+        {
+            return services.clusterCount(g) == 0 ? ServiceTable.NO_BACKEND_REJECT : ServiceTable.NO_BACKEND_DROP;
+        }
+        return services.localStart(g) + services.maglevEntry(g, true, Maglev.slot(flowHash, services.maglevSize()));
+    }
+
+    private static boolean usable(final ServiceTable services, final int f, final int backend,
+        final boolean fromLocalPod, final boolean fromUnderlay)
+    {
+        if (!fromUnderlay)
+        {
+            return services.backendUsable(f, backend, fromLocalPod);
+        }
+        final int g = services.group(f);
+        return backend >= services.localStart(g) && backend < services.localStart(g) + services.localCount(g);
     }
 
     private int drop(final PacketVector v, final int i, final DropReason reason)

@@ -23,6 +23,12 @@ import org.agrona.MutableDirectBuffer;
  * counted in the worker's drop counters; an O-bit (control) packet is counted as
  * {@link DropReason#TUNNEL_GENEVE_OAM} and never delivered. Packets from other ports are untouched.
  *
+ * <p>With {@code passPlain} (the node pipeline's setting), an uplink packet that is not UDP or not to the Geneve
+ * port is not a tunnel packet at all but plain underlay traffic that the uplink's XDP program handed over (TCP, UDP
+ * or SCTP to a NodePort of the node's address): it is left as it is, with no tunnel peer
+ * ({@link PacketVector#ingressPeer} stays {@link PacketVector#TUNNEL_PEER_NONE}), counted as
+ * {@link #COUNTER_PLAIN}, and the stages after treat it as coming from the underlay.
+ *
  * <p>The peer table comes in through {@link #install}, on the worker thread between vectors (the table swap point
  * of the duty cycle). Allocation free per packet; no locks; nothing thrown for any packet content.
  *
@@ -39,12 +45,15 @@ public final class DecapStage implements Stage
     public static final int COUNTER_DECAPSULATED = 1;
     /** Stage counter: packets dropped by this stage. */
     public static final int COUNTER_DROPPED = 2;
+    /** Stage counter: plain (not Geneve) uplink packets passed on unchanged ({@code passPlain}). */
+    public static final int COUNTER_PLAIN = 3;
     /** Number of stage counters. */
-    public static final int COUNTER_COUNT = 3;
+    public static final int COUNTER_COUNT = 4;
 
     private final int uplinkPort;
     private final int udpPort;
     private final boolean verifyChecksums;
+    private final boolean passPlain;
     private final Counters dropCounters;
     private final Counters stageCounters = new Counters(COUNTER_COUNT);
     private GeneveDecap decap;
@@ -76,6 +85,26 @@ public final class DecapStage implements Stage
         final boolean verifyChecksums,
         final Counters dropCounters)
     {
+        this(uplinkPort, peers, udpPort, verifyChecksums, false, dropCounters);
+    }
+
+    /**
+     * @param uplinkPort      the port id of the uplink.
+     * @param peers           the initial tunnel peer table.
+     * @param udpPort         the Geneve UDP destination port.
+     * @param verifyChecksums verify outer IPv4 header and UDP checksums (see {@link GeneveDecap}).
+     * @param passPlain       pass uplink packets that are not UDP to the Geneve port on unchanged instead of
+     *                        dropping them (see the class comment).
+     * @param dropCounters    per-reason drop counters of the worker, indexed by {@link DropReason#code()}.
+     */
+    public DecapStage(
+        final int uplinkPort,
+        final TunnelPeerTable peers,
+        final int udpPort,
+        final boolean verifyChecksums,
+        final boolean passPlain,
+        final Counters dropCounters)
+    {
         if (uplinkPort < 0)
         {
             throw new IllegalArgumentException("uplink port id must be >= 0: " + uplinkPort);
@@ -88,6 +117,7 @@ public final class DecapStage implements Stage
         this.uplinkPort = uplinkPort;
         this.udpPort = udpPort;
         this.verifyChecksums = verifyChecksums;
+        this.passPlain = passPlain;
         this.dropCounters = dropCounters;
         install(peers);
     }
@@ -136,6 +166,7 @@ public final class DecapStage implements Stage
         int uplink = 0;
         int decapsulated = 0;
         int dropped = 0;
+        int plain = 0;
         for (int i = 0; i < size; i++)
         {
             if (v.dropReason[i] != 0 || v.ingressPort[i] != uplinkPort)
@@ -163,6 +194,10 @@ public final class DecapStage implements Stage
                 v.ingressPeer[i] = decap.peer();
                 decapsulated++;
             }
+            else if (passPlain && (outcome == GeneveOutcome.NOT_UDP || outcome == GeneveOutcome.UDP_WRONG_PORT))
+            {
+                plain++;
+            }
             else
             {
                 final int code = TunnelDropReasons.of(outcome).code();
@@ -179,6 +214,10 @@ public final class DecapStage implements Stage
         if (dropped != 0)
         {
             stageCounters.addRelease(COUNTER_DROPPED, dropped);
+        }
+        if (plain != 0)
+        {
+            stageCounters.addRelease(COUNTER_PLAIN, plain);
         }
     }
 }

@@ -44,6 +44,8 @@ class XdpAbiTest
         assertC("offsetof(sluice_xdp_config.flags)", XdpConfigDescriptor.FLAGS_OFFSET);
         assertC("offsetof(sluice_xdp_config.node_ipv4)", XdpConfigDescriptor.NODE_IPV4_OFFSET);
         assertC("offsetof(sluice_xdp_config.node_ipv6)", XdpConfigDescriptor.NODE_IPV6_OFFSET);
+        assertC("offsetof(sluice_xdp_config.nodeport_min)", XdpConfigDescriptor.NODEPORT_MIN_OFFSET);
+        assertC("offsetof(sluice_xdp_config.nodeport_max)", XdpConfigDescriptor.NODEPORT_MAX_OFFSET);
         assertC("SLUICE_XDP_ROLE_NONE", XdpConfigDescriptor.ROLE_NONE);
         assertC("SLUICE_XDP_ROLE_POD", XdpConfigDescriptor.ROLE_POD);
         assertC("SLUICE_XDP_ROLE_UPLINK", XdpConfigDescriptor.ROLE_UPLINK);

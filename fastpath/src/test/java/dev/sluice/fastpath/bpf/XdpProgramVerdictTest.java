@@ -268,6 +268,73 @@ class XdpProgramVerdictTest
     }
 
     @Test
+    void uplinkHandsNodePortsOfTheNodeToTheSocketAndPassesTheRest()
+    {
+        final Map<String, String> toSocket = new LinkedHashMap<>();
+        toSocket.put("tcp syn to node ipv4 nodePort 30080", ETHER + "/IP(src='" + PEER4 + "', dst='" + NODE4 +
+            "')/TCP(sport=40000, dport=30080, flags='S')");
+        toSocket.put("udp to node ipv4 first nodePort", ETHER + "/IP(src='" + PEER4 + "', dst='" + NODE4 +
+            "')/UDP(sport=40000, dport=30000)/Raw(b'q')");
+        toSocket.put("tcp to node ipv6 last nodePort", ETHER + "/IPv6(src='" + PEER6 + "', dst='" + NODE6 +
+            "')/TCP(sport=40000, dport=32767, flags='S')");
+        toSocket.put("sctp to node ipv4 nodePort", ETHER + "/IP(src='" + PEER4 + "', dst='" + NODE4 +
+            "')/SCTP(sport=40000, dport=31000)/SCTPChunkInit()");
+        toSocket.put("tcp to node ipv4 nodePort in 802.1Q", ETHER + "/Dot1Q(vlan=100)/IP(src='" + PEER4 +
+            "', dst='" + NODE4 + "')/TCP(sport=40000, dport=30080, flags='S')");
+        toSocket.put("geneve still", ETHER + "/IP(src='" + PEER4 + "', dst='" + NODE4 + "')" +
+            "/UDP(sport=40000, dport=6081)" + INNER);
+        final Map<String, String> toKernel = new LinkedHashMap<>();
+        toKernel.put("tcp ssh to node", ETHER + "/IP(src='" + PEER4 + "', dst='" + NODE4 +
+            "')/TCP(sport=40000, dport=22, flags='S')");
+        toKernel.put("udp to nodePort of another address", ETHER + "/IP(src='" + PEER4 + "', dst='" + OTHER4 +
+            "')/UDP(sport=40000, dport=30080)/Raw(b'q')");
+        toKernel.put("tcp to nodePort of another ipv6 address", ETHER + "/IPv6(src='" + PEER6 + "', dst='" +
+            OTHER6 + "')/TCP(sport=40000, dport=30080, flags='S')");
+        toKernel.put("tcp to node one above the range", ETHER + "/IP(src='" + PEER4 + "', dst='" + NODE4 +
+            "')/TCP(sport=40000, dport=32768, flags='S')");
+        toKernel.put("tcp to node one below the range", ETHER + "/IP(src='" + PEER4 + "', dst='" + NODE4 +
+            "')/TCP(sport=40000, dport=29999, flags='S')");
+        toKernel.put("icmp to node", ETHER + "/IP(src='" + PEER4 + "', dst='" + NODE4 + "')/ICMP()");
+        toKernel.put("fragment of tcp to nodePort", ETHER + "/IP(src='" + PEER4 + "', dst='" + NODE4 +
+            "', flags='MF', id=7)/TCP(sport=40000, dport=30080, flags='S')");
+        final List<String> expressions = new ArrayList<>(toSocket.values());
+        expressions.addAll(toKernel.values());
+        final List<byte[]> frames = ExternalTools.scapyFrames(expressions);
+        final byte[] nodePortSyn = frames.get(0);
+        final byte[] truncatedNodePort = Arrays.copyOf(nodePortSyn, 14 + 20 + 2);
+
+        final int xsk = Libc.socket(Libc.AF_XDP, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, 0);
+        try (XdpProgram program = XdpProgram.load())
+        {
+            program.configure(XdpPortConfig.uplink(ipv4(NODE4), ipv6(NODE6)).withNodePorts(30000, 32767));
+            program.registerSocket(0, xsk);
+            int i = 0;
+            for (final String name : toSocket.keySet())
+            {
+                assertAction(XdpAction.REDIRECT, program, frames.get(i++), name);
+            }
+            for (final String name : toKernel.keySet())
+            {
+                assertAction(XdpAction.PASS, program, frames.get(i++), name);
+            }
+            assertAction(XdpAction.PASS, program, truncatedNodePort, "tcp to nodePort cut inside the ports");
+            assertCounters(program, Map.of(
+                XdpCounter.REDIRECTED, (long)toSocket.size(),
+                XdpCounter.PASS_OTHER, toKernel.size() + 1L,
+                XdpCounter.TRUNCATED, 1L));
+
+            // range off (the default): a NodePort SYN is the kernel's, Geneve is still the socket's
+            program.configure(XdpPortConfig.uplink(ipv4(NODE4), ipv6(NODE6)));
+            assertAction(XdpAction.PASS, program, nodePortSyn, "nodePort syn with the range off");
+            assertAction(XdpAction.REDIRECT, program, frames.get(toSocket.size() - 1), "geneve with the range off");
+        }
+        finally
+        {
+            Libc.close(xsk);
+        }
+    }
+
+    @Test
     void registeringSomethingElseThanAnXdpSocketIsRefused()
     {
         final int udp = Libc.socket(2 /* AF_INET */, 2 /* SOCK_DGRAM */ | Libc.SOCK_CLOEXEC, 0);

@@ -35,6 +35,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   D 198.18.128.5 on node-2, identity 259
  *   services: 198.18.100.1:80/TCP -> B:80;  198.18.100.2:53/UDP -> no endpoints (reject);
  *             198.18.100.3:80/TCP -> A:80 (hairpin from A)
+ *   NodePorts on the node address 198.19.0.1 (externalTrafficPolicy Cluster):
+ *             30080/TCP -> A:80;  30081/TCP -> D:80 (remote only);  30082/TCP -> B:80 (isolated)
  * </pre>
  * Frames sit in 4 KiB slots with 256 bytes of headroom, like a UMEM.
  */
@@ -47,6 +49,8 @@ final class NodeRig
     static final String WEB = "198.18.100.1";
     static final String EMPTY = "198.18.100.2";
     static final String SELF = "198.18.100.3";
+    static final String NODE = "198.19.0.1";
+    static final String CLIENT = "198.19.0.100";
     static final int UPLINK = 0;
     static final int PORT_A = 10;
     static final int PORT_B = 11;
@@ -109,6 +113,15 @@ final class NodeRig
         final int self = services.addGroup();
         services.addEndpoint(self, 0, lo(A), 80, true, true, false, true);
         services.addFrontend(3, ServiceTable.KIND_CLUSTER_IP, IpProtocol.TCP, 0, lo(SELF), 80, 0, 0, self);
+        final int nodePortA = services.addGroup();
+        services.addEndpoint(nodePortA, 0, lo(A), 80, true, true, false, true);
+        services.addFrontend(4, ServiceTable.KIND_NODE_PORT, IpProtocol.TCP, 0, lo(NODE), 30080, 0, 0, nodePortA);
+        final int nodePortD = services.addGroup();
+        services.addEndpoint(nodePortD, 0, lo(D), 80, true, true, false, false);
+        services.addFrontend(5, ServiceTable.KIND_NODE_PORT, IpProtocol.TCP, 0, lo(NODE), 30081, 0, 0, nodePortD);
+        final int nodePortB = services.addGroup();
+        services.addEndpoint(nodePortB, 0, lo(B), 80, true, true, false, true);
+        services.addFrontend(6, ServiceTable.KIND_NODE_PORT, IpProtocol.TCP, 0, lo(NODE), 30082, 0, 0, nodePortB);
 
         final TunnelPeerTable peers = new TunnelPeerTable(List.of(
             new TunnelPeerTable.Node("node-1", "198.19.0.1", List.of("198.18.0.0/17"), "02:00:c6:13:00:01"),

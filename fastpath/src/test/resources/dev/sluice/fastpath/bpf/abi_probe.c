@@ -39,6 +39,8 @@ int main(void)
 	NUM("offsetof(sluice_xdp_config.flags)", offsetof(struct sluice_xdp_config, flags));
 	NUM("offsetof(sluice_xdp_config.node_ipv4)", offsetof(struct sluice_xdp_config, node_ipv4));
 	NUM("offsetof(sluice_xdp_config.node_ipv6)", offsetof(struct sluice_xdp_config, node_ipv6));
+	NUM("offsetof(sluice_xdp_config.nodeport_min)", offsetof(struct sluice_xdp_config, nodeport_min));
+	NUM("offsetof(sluice_xdp_config.nodeport_max)", offsetof(struct sluice_xdp_config, nodeport_max));
 
 	NUM("sizeof(sluice_xdp_meta)", sizeof(struct sluice_xdp_meta));
 	NUM("offsetof(sluice_xdp_meta.version)", offsetof(struct sluice_xdp_meta, version));
