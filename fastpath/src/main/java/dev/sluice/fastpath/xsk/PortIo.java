@@ -234,23 +234,39 @@ public final class PortIo
         return sent;
     }
 
-    /** Kicks the kernel while TX has outstanding entries (copy mode sends at most 32 per {@code sendto}). */
+    /** Most {@code sendto} kicks per port per duty cycle: a full 64-frame vector plus leftovers, at 32 per kick. */
+    public static final int MAX_TX_KICKS_PER_CYCLE = 4;
+
+    /**
+     * Kicks the kernel while TX has outstanding entries. Copy mode sends at most 32 frames per {@code sendto}, and
+     * synchronously, so the ring is drained here with up to {@link #MAX_TX_KICKS_PER_CYCLE} kicks instead of one
+     * kick per duty cycle (which capped a port at 32 frames per cycle and left RX waiting for TX room).
+     */
     public void kickTx()
     {
         if (!txPending)
         {
             return;
         }
-        if (tx.outstanding() == 0)
+        for (int kicks = 0; kicks < MAX_TX_KICKS_PER_CYCLE; kicks++)
         {
-            txPending = false;
-            return;
-        }
-        // copy mode keeps NEED_WAKEUP set and sends at most 32 per call: kick while anything is outstanding
-        if (!socket.needWakeup() || tx.needsWakeup())
-        {
+            final int before = tx.outstanding();
+            if (before == 0)
+            {
+                txPending = false;
+                return;
+            }
+            // copy mode keeps NEED_WAKEUP set: kick while anything is outstanding
+            if (socket.needWakeup() && !tx.needsWakeup())
+            {
+                return;
+            }
             socket.wakeupTx();
             worker.incrementRelease(WorkerCounters.TX_WAKEUPS);
+            if (tx.outstanding() >= before)
+            {
+                return; // the kernel took nothing (device busy): try again next cycle
+            }
         }
     }
 
