@@ -54,7 +54,7 @@ class ClusterLayoutTest
             Path.of("/run/sluice")));
         assertThrows(IllegalArgumentException.class, () -> new ClusterLayout("Bad_", 0xC6130000, 16,
             Path.of("/run/sluice")));
-        // 192.168.0.0/16 is not a test range
+        // an RFC 1918 private range (0xC0A80000) is not a test range
         assertThrows(IllegalArgumentException.class, () -> new ClusterLayout("sl-", 0xC0A80000, 16,
             Path.of("/run/sluice")));
         // host bits set

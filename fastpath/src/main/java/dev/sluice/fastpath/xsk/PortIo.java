@@ -349,6 +349,49 @@ public final class PortIo
         return tx.outstanding() + completion.occupancy();
     }
 
+    /**
+     * Compares the pool's view of every frame with the rings of the given ports. Only meaningful while no worker
+     * runs a cycle and the kernel is quiet.
+     *
+     * @param pool  the UMEM's frame pool.
+     * @param ports every port whose rings may hold frames of the pool.
+     * @return null when every frame is accounted for, else what does not add up.
+     */
+    public static String checkFrameAccounting(final FramePool pool, final PortIo[] ports)
+    {
+        final String consistency = pool.checkConsistency();
+        if (consistency != null)
+        {
+            return consistency;
+        }
+        int onFillOrRx = 0;
+        int onTxOrCompletion = 0;
+        for (final PortIo port : ports)
+        {
+            onFillOrRx += port.onFillOrRx();
+            onTxOrCompletion += port.onTxOrCompletion();
+        }
+        if (pool.count(FramePool.FILL) != onFillOrRx)
+        {
+            return "frames given for RX: pool says " + pool.count(FramePool.FILL) + ", fill+RX rings hold " +
+                onFillOrRx + " (" + pool + ")";
+        }
+        if (pool.count(FramePool.TX) != onTxOrCompletion)
+        {
+            return "frames given for TX: pool says " + pool.count(FramePool.TX) + ", TX+completion rings hold " +
+                onTxOrCompletion + " (" + pool + ")";
+        }
+        if (pool.count(FramePool.WORKER) != 0)
+        {
+            return pool.count(FramePool.WORKER) + " frames held by the worker between cycles (" + pool + ")";
+        }
+        if (pool.invalidTransitions() != 0)
+        {
+            return pool.invalidTransitions() + " invalid frame transitions (" + pool + ")";
+        }
+        return null;
+    }
+
     @Override
     public String toString()
     {

@@ -216,37 +216,7 @@ public final class XskWorkerAgent implements Agent
      */
     public String checkFrameAccounting()
     {
-        final String consistency = pool.checkConsistency();
-        if (consistency != null)
-        {
-            return consistency;
-        }
-        int onFillOrRx = 0;
-        int onTxOrCompletion = 0;
-        for (final PortIo port : ports)
-        {
-            onFillOrRx += port.onFillOrRx();
-            onTxOrCompletion += port.onTxOrCompletion();
-        }
-        if (pool.count(FramePool.FILL) != onFillOrRx)
-        {
-            return "frames given for RX: pool says " + pool.count(FramePool.FILL) + ", fill+RX rings hold " +
-                onFillOrRx + " (" + pool + ")";
-        }
-        if (pool.count(FramePool.TX) != onTxOrCompletion)
-        {
-            return "frames given for TX: pool says " + pool.count(FramePool.TX) + ", TX+completion rings hold " +
-                onTxOrCompletion + " (" + pool + ")";
-        }
-        if (pool.count(FramePool.WORKER) != 0)
-        {
-            return pool.count(FramePool.WORKER) + " frames held by the worker between cycles (" + pool + ")";
-        }
-        if (pool.invalidTransitions() != 0)
-        {
-            return pool.invalidTransitions() + " invalid frame transitions (" + pool + ")";
-        }
-        return null;
+        return PortIo.checkFrameAccounting(pool, ports);
     }
 
     /**
