@@ -32,7 +32,8 @@ import dev.sluice.testkit.KernelTest;
 @KernelTest
 class LiveAgentTest
 {
-    static final String CLUSTER = String.join("\n",
+    /** The two nodes (pod CIDRs, underlay addresses) and namespace {@code demo}, shared by both states. */
+    static final String NODES_AND_NAMESPACE = String.join("\n",
         "apiVersion: v1",
         "kind: Node",
         "metadata: {name: node-1}",
@@ -49,6 +50,9 @@ class LiveAgentTest
         "kind: Namespace",
         "metadata: {name: demo, labels: {ns: demo}}",
         "---",
+        "");
+
+    static final String CLUSTER = NODES_AND_NAMESPACE + String.join("\n",
         "apiVersion: v1",
         "kind: Pod",
         "metadata: {name: a, namespace: demo, labels: {app: a}}",
@@ -168,23 +172,7 @@ class LiveAgentTest
      * Two nodes; the pods' IPs are in the state (as a kubelet reports them after ADD); a ClusterIP service on
      * node-2's pod.
      */
-    static final String TWO_NODES = String.join("\n",
-        "apiVersion: v1",
-        "kind: Node",
-        "metadata: {name: node-1}",
-        "spec: {podCIDR: 198.18.1.0/24}",
-        "status: {addresses: [{type: InternalIP, address: 198.19.0.1}]}",
-        "---",
-        "apiVersion: v1",
-        "kind: Node",
-        "metadata: {name: node-2}",
-        "spec: {podCIDR: 198.18.2.0/24}",
-        "status: {addresses: [{type: InternalIP, address: 198.19.0.2}]}",
-        "---",
-        "apiVersion: v1",
-        "kind: Namespace",
-        "metadata: {name: demo, labels: {ns: demo}}",
-        "---",
+    static final String TWO_NODES = NODES_AND_NAMESPACE + String.join("\n",
         "apiVersion: v1",
         "kind: Pod",
         "metadata: {name: a, namespace: demo, labels: {app: a}}",
