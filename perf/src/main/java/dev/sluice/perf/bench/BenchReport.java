@@ -442,7 +442,7 @@ public final class BenchReport
             .append(env.cpuModel()).append("), Linux ").append(env.kernel()).append(", load average ")
             .append(env.loadBefore()).append(" before / ").append(env.loadAfter()).append(" after, commit ")
             .append(env.gitCommit()).append(".\n\n");
-        md.append("| goal | ratio | value | target | |\n| --- | --- | ---: | ---: | --- |\n");
+        md.append("| name | ratio | value | goal | status |\n| --- | --- | ---: | ---: | --- |\n");
         for (final Ratio ratio : ratios)
         {
             md.append("| ").append(ratio.name()).append(" | ").append(ratio.description().replace("|", "/"))

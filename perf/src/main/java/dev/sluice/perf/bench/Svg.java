@@ -17,9 +17,10 @@ public final class Svg
     static final String FONT = "font-family=\"Helvetica,Arial,sans-serif\"";
 
     private static final int MARGIN_LEFT = 72;
-    private static final int MARGIN_RIGHT = 190;
+    private static final int MARGIN_RIGHT = 250;
     private static final int MARGIN_TOP = 36;
     private static final int MARGIN_BOTTOM = 48;
+    private static final int MARKER_LIMIT = 12;
 
     /**
      * A tick on an axis.
@@ -181,12 +182,15 @@ public final class Svg
             svg.append(String.format(Locale.ROOT, "<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s>"
                 + "<title>%s</title></path>\n", path, s.color(), s.dashed() ? " stroke-dasharray=\"6 4\"" : "",
                 escape(s.name())));
-            if (s.points().size() == 1)
+            if (s.points().size() <= MARKER_LIMIT)
             {
-                final Point p = s.points().getFirst();
-                svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n",
-                    MARGIN_LEFT + x.fraction(p.x()) * plotW, MARGIN_TOP + (1 - y.fraction(p.y())) * plotH,
-                    s.color()));
+                // Few points (cost against Services): mark each, so a single measured point is visible too.
+                for (final Point p : s.points())
+                {
+                    svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>\n",
+                        MARGIN_LEFT + x.fraction(p.x()) * plotW, MARGIN_TOP + (1 - y.fraction(p.y())) * plotH,
+                        s.color()));
+                }
             }
             final int ly = MARGIN_TOP + 8 + legendRow * 18;
             final int lx = MARGIN_LEFT + plotW + 12;
