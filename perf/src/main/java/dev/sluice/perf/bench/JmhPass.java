@@ -26,7 +26,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * 100 and 10000 Services with Maglev M=1021, 1M conntrack entries), one fork, one 1 s warm-up iteration and two 1 s
  * measured iterations (too few for JMH to give an error bar: the report shows n/a) ({@link #estimate(boolean)} is what that costs on 2 vCPUs, fork start and setup included:
  * conntrack and the pipeline fill a million-entry table, the pipeline also compiles a 10k-pod policy cluster).
- * The quick pass runs only {@code ParseBenchmark} with 200 ms iterations.
+ * The quick pass (a smoke test of the machinery, not a measurement) runs only {@code ParseBenchmark}, one 500 ms
+ * warm-up and one 500 ms iteration.
  */
 public final class JmhPass
 {
@@ -136,8 +137,8 @@ public final class JmhPass
     {
         // Standard: 10 forks. Measured 2026-11-25 with 12 forks (also Conntrack lookupHit and Geneve decap) at load
         // average 12-15 on 2 vCPUs: 175 s, of which the two pipeline forks took ~35 s each (cluster compile and
-        // table fill in setup); ~5 s per other fork (JVM start + 3 s of iterations). Quick: one fork, ~5 s.
-        return quick ? Duration.ofSeconds(10) : Duration.ofSeconds(120);
+        // table fill in setup); ~5 s per other fork (JVM start + 3 s of iterations). Quick: one fork, 20 s at load 15 (JVM start dominates).
+        return quick ? Duration.ofSeconds(20) : Duration.ofSeconds(120);
     }
 
     /**
@@ -151,10 +152,10 @@ public final class JmhPass
     {
         final ChainedOptionsBuilder builder = new OptionsBuilder()
             .forks(1)
-            .warmupIterations(quick ? 0 : 1)
-            .warmupTime(TimeValue.seconds(1))
+            .warmupIterations(1)
+            .warmupTime(quick ? TimeValue.milliseconds(500) : TimeValue.seconds(1))
             .measurementIterations(quick ? 1 : 2)
-            .measurementTime(quick ? TimeValue.milliseconds(200) : TimeValue.seconds(1))
+            .measurementTime(quick ? TimeValue.milliseconds(500) : TimeValue.seconds(1))
             .jvmArgsAppend(FORK_JVM_ARGS.toArray(String[]::new))
             .shouldFailOnError(false)
             .result(outDir.resolve("jmh.json").toString())
