@@ -53,6 +53,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
@@ -845,6 +846,26 @@ public final class ClusterTopology implements AutoCloseable
         {
             onClose("static Services", () -> deleteStaticServices(List.copyOf(staticServices), 16));
         }
+        try (KubernetesClient bulk = bulkClient(parallelism))
+        {
+            createStaticServices(bulk, batch, parallelism);
+        }
+    }
+
+    /**
+     * A client allowing {@code parallelism} requests in flight to the API server (the driver's own client allows the
+     * fabric8 default of 5 per host).
+     */
+    private KubernetesClient bulkClient(final int parallelism) throws IOException
+    {
+        return new KubernetesClientBuilder().withConfig(new ConfigBuilder(
+            Config.fromKubeconfig(Files.readString(kubeconfig))).withMaxConcurrentRequests(Math.max(64, parallelism))
+            .withMaxConcurrentRequestsPerHost(parallelism).build()).build();
+    }
+
+    private void createStaticServices(final KubernetesClient client, final List<StaticService> batch,
+        final int parallelism) throws IOException, InterruptedException
+    {
         forEachConcurrently(batch, parallelism, service ->
         {
             final String namespace = service.namespace();
@@ -887,6 +908,15 @@ public final class ClusterTopology implements AutoCloseable
      * @throws InterruptedException when interrupted.
      */
     public void deleteStaticServices(final List<String> keys, final int parallelism)
+        throws IOException, InterruptedException
+    {
+        try (KubernetesClient bulk = bulkClient(parallelism))
+        {
+            deleteStaticServices(bulk, keys, parallelism);
+        }
+    }
+
+    private void deleteStaticServices(final KubernetesClient client, final List<String> keys, final int parallelism)
         throws IOException, InterruptedException
     {
         forEachConcurrently(keys, parallelism, key ->
