@@ -89,6 +89,8 @@ public final class ClusterTopology implements AutoCloseable
     public static final String MANAGED_BY = "sluice-cluster-driver";
 
     private static final Duration GRACE = Duration.ofSeconds(10);
+    /** The mock API server handles one write at a time: with many in flight on a loaded machine, each waits long. */
+    private static final int BULK_REQUEST_TIMEOUT_MS = 120_000;
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
     private final Options options;
@@ -854,13 +856,13 @@ public final class ClusterTopology implements AutoCloseable
 
     /**
      * A client allowing {@code parallelism} requests in flight to the API server (the driver's own client allows the
-     * fabric8 default of 5 per host).
+     * fabric8 default of 5 per host) and waiting up to 120 s for each (instead of 10).
      */
     private KubernetesClient bulkClient(final int parallelism) throws IOException
     {
         return new KubernetesClientBuilder().withConfig(new ConfigBuilder(
             Config.fromKubeconfig(Files.readString(kubeconfig))).withMaxConcurrentRequests(Math.max(64, parallelism))
-            .withMaxConcurrentRequestsPerHost(parallelism).build()).build();
+            .withMaxConcurrentRequestsPerHost(parallelism).withRequestTimeout(BULK_REQUEST_TIMEOUT_MS).build()).build();
     }
 
     private void createStaticServices(final KubernetesClient client, final List<StaticService> batch,

@@ -147,12 +147,12 @@ public final class SluiceTopologies implements AutoCloseable
         /**
          * @param runDir where logs go.
          * @param log    progress lines.
-         * @return the default scenarios ({@link #DEFAULT_SERVICE_COUNTS}), {@link Placement#SPLIT}, 32 requests at a
+         * @return the default scenarios ({@link #DEFAULT_SERVICE_COUNTS}), {@link Placement#SPLIT}, 16 requests at a
          *     time.
          */
         public static Options of(final Path runDir, final Consumer<String> log)
         {
-            return new Options(runDir, DEFAULT_SERVICE_COUNTS, Placement.SPLIT, 32, log);
+            return new Options(runDir, DEFAULT_SERVICE_COUNTS, Placement.SPLIT, 16, log);
         }
 
         /**
@@ -372,7 +372,24 @@ public final class SluiceTopologies implements AutoCloseable
             {
                 batch.add(service("extra-" + i, extraClusterIp(i)));
             }
-            cluster.createStaticServices(batch, options.parallelism());
+            try
+            {
+                cluster.createStaticServices(batch, options.parallelism());
+            }
+            catch (final IOException | InterruptedException | RuntimeException ex)
+            {
+                // some of the batch may exist: remove all of it so the pool is again exactly `extras` Services
+                try
+                {
+                    cluster.deleteStaticServices(batch.stream().map(ClusterTopology.StaticService::key).toList(),
+                        options.parallelism());
+                }
+                catch (final IOException | RuntimeException cleanup)
+                {
+                    ex.addSuppressed(cleanup);
+                }
+                throw ex;
+            }
         }
         else
         {

@@ -86,6 +86,18 @@ class SluiceTopologiesTest
     }
 
     @Test
+    @Order(1)
+    void eachAgentsWorkerIsPinnedWhereTheSplitPlacementPutsIt() throws IOException
+    {
+        for (final ClusterTopology.NodeHandle node : sluice.cluster().nodes())
+        {
+            final NodeStatus status = NodeStatus.fromJson(sluice.cluster().agentGet(node.index(), "/status"));
+            assertEquals(List.of(node.index() - 1), status.workers().stream().map(NodeStatus.WorkerStatus::cpu)
+                .toList(), () -> node.name() + " /status: " + status.toJson());
+        }
+    }
+
+    @Test
     @Order(2)
     void podLocalCarriesRawFramesFromTheClientToTheLocalPod() throws Exception
     {
