@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HexFormat;
@@ -20,11 +21,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -48,6 +53,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
@@ -83,6 +89,8 @@ public final class ClusterTopology implements AutoCloseable
     public static final String MANAGED_BY = "sluice-cluster-driver";
 
     private static final Duration GRACE = Duration.ofSeconds(10);
+    /** The mock API server handles one write at a time: with many in flight on a loaded machine, each waits long. */
+    private static final int BULK_REQUEST_TIMEOUT_MS = 120_000;
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
     private final Options options;
@@ -92,6 +100,9 @@ public final class ClusterTopology implements AutoCloseable
     private final List<NodeHandle> nodes = new ArrayList<>();
     private final Map<String, PodHandle> pods = new LinkedHashMap<>();
     private final Map<String, Service> services = new LinkedHashMap<>();
+    /** Services made by {@link #createStaticServices}: namespace/name, still to delete at close. */
+    private final Set<String> staticServices = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean staticUndoRegistered = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     /** One writer of EndpointSlices at a time (an update races another's and gets 409 otherwise). */
     private final Object sliceLock = new Object();
@@ -115,9 +126,12 @@ public final class ClusterTopology implements AutoCloseable
      * @param agents            whether to install the CNI plugin and start the agents (without them: only the
      *                          underlay, the nodes' namespaces and the API server, no pods).
      * @param log               progress messages (one line each).
+     * @param agentArguments    extra {@code sluice agent} arguments by node index (e.g. {@code --cpus 1}); a node
+     *                          missing from the map gets none.
      */
     public record Options(ClusterLayout layout, int nodeCount, Path runDir, Path kubeconfig,
-        Duration agentReadyTimeout, List<String> agentJvmOptions, boolean agents, Consumer<String> log)
+        Duration agentReadyTimeout, List<String> agentJvmOptions, boolean agents, Consumer<String> log,
+        Map<Integer, List<String>> agentArguments)
     {
         /**
          * Checks the node count.
@@ -131,6 +145,36 @@ public final class ClusterTopology implements AutoCloseable
                 throw new IllegalArgumentException("node count must be 1.." + layout.maxNodes() + ": " + nodeCount);
             }
             agentJvmOptions = List.copyOf(agentJvmOptions);
+            final Map<Integer, List<String>> arguments = new LinkedHashMap<>();
+            for (final Map.Entry<Integer, List<String>> entry : agentArguments.entrySet())
+            {
+                if (entry.getKey() < 1 || entry.getKey() > nodeCount)
+                {
+                    throw new IllegalArgumentException("agent arguments for node " + entry.getKey()
+                        + " outside 1.." + nodeCount);
+                }
+                arguments.put(entry.getKey(), List.copyOf(entry.getValue()));
+            }
+            agentArguments = Collections.unmodifiableMap(arguments);
+        }
+
+        /**
+         * Options without extra agent arguments.
+         *
+         * @param layout            names and addresses.
+         * @param nodeCount         how many nodes (at least 1).
+         * @param runDir            logs, kubeconfig, CNI binary, scripts.
+         * @param kubeconfig        a real cluster's kubeconfig, or null for the embedded API server.
+         * @param agentReadyTimeout how long an agent may take to answer /readyz 200.
+         * @param agentJvmOptions   extra JVM options of the agents.
+         * @param agents            whether to install the CNI plugin and start the agents.
+         * @param log               progress messages (one line each).
+         */
+        public Options(final ClusterLayout layout, final int nodeCount, final Path runDir, final Path kubeconfig,
+            final Duration agentReadyTimeout, final List<String> agentJvmOptions, final boolean agents,
+            final Consumer<String> log)
+        {
+            this(layout, nodeCount, runDir, kubeconfig, agentReadyTimeout, agentJvmOptions, agents, log, Map.of());
         }
 
         /**
@@ -153,7 +197,8 @@ public final class ClusterTopology implements AutoCloseable
          */
         public Options withKubeconfig(final Path file)
         {
-            return new Options(layout, nodeCount, runDir, file, agentReadyTimeout, agentJvmOptions, agents, log);
+            return new Options(layout, nodeCount, runDir, file, agentReadyTimeout, agentJvmOptions, agents, log,
+                agentArguments);
         }
 
         /**
@@ -161,7 +206,18 @@ public final class ClusterTopology implements AutoCloseable
          */
         public Options withoutAgents()
         {
-            return new Options(layout, nodeCount, runDir, kubeconfig, agentReadyTimeout, agentJvmOptions, false, log);
+            return new Options(layout, nodeCount, runDir, kubeconfig, agentReadyTimeout, agentJvmOptions, false, log,
+                agentArguments);
+        }
+
+        /**
+         * @param arguments extra {@code sluice agent} arguments by node index.
+         * @return these options with those arguments.
+         */
+        public Options withAgentArguments(final Map<Integer, List<String>> arguments)
+        {
+            return new Options(layout, nodeCount, runDir, kubeconfig, agentReadyTimeout, agentJvmOptions, agents, log,
+                arguments);
         }
     }
 
@@ -420,6 +476,7 @@ public final class ClusterTopology implements AutoCloseable
             "--endpoint-socket", layout.endpointSocket(i).toString(),
             "--http-address", "127.0.0.1", "--http-port", Integer.toString(AGENT_HTTP_PORT),
             "--log-file", policyLog.toString()));
+        command.addAll(options.agentArguments().getOrDefault(i, List.of()));
         final ChildProcesses.Child agent = children.start("agent " + name, command,
             Map.of("NO_PROXY", layout.apiAddress(), "no_proxy", layout.apiAddress()),
             dir.resolve("agent.out"), dir.resolve("agent.err"));
@@ -732,6 +789,190 @@ public final class ClusterTopology implements AutoCloseable
         });
         syncEndpointSlices();
         return service;
+    }
+
+    /**
+     * A selector-less ClusterIP Service with a fixed list of endpoints (one EndpointSlice {@code NAME-sluice} that
+     * this driver writes once): the shape of the many extra Services of a scale benchmark, which must not be
+     * rewritten on every pod change as {@link #createService} Services are.
+     *
+     * @param namespace  its namespace.
+     * @param name       its name.
+     * @param clusterIp  its ClusterIP.
+     * @param protocol   {@code TCP}, {@code UDP} or {@code SCTP}.
+     * @param port       the service port.
+     * @param targetPort the endpoints' port.
+     * @param endpoints  its backends (ready and serving).
+     */
+    public record StaticService(String namespace, String name, String clusterIp, String protocol, int port,
+        int targetPort, List<PodHandle> endpoints)
+    {
+        /**
+         * Checks the values.
+         */
+        public StaticService
+        {
+            Objects.requireNonNull(namespace, "namespace");
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(clusterIp, "clusterIp");
+            Objects.requireNonNull(protocol, "protocol");
+            endpoints = List.copyOf(endpoints);
+            if (port < 1 || port > 65535 || targetPort < 1 || targetPort > 65535)
+            {
+                throw new IllegalArgumentException("ports out of range: " + port + " -> " + targetPort);
+            }
+        }
+
+        /**
+         * @return {@code namespace/name}.
+         */
+        public String key()
+        {
+            return namespace + "/" + name;
+        }
+    }
+
+    /**
+     * Create many {@link StaticService}s, each as a Service and its EndpointSlice, {@code parallelism} requests in
+     * flight at a time. Whatever is left of them at {@link #close()} is deleted then.
+     *
+     * @param batch       the services.
+     * @param parallelism how many creations run at once (at least 1).
+     * @throws IOException          when a creation fails (the ones made before are kept, and deleted at close).
+     * @throws InterruptedException when interrupted.
+     */
+    public void createStaticServices(final List<StaticService> batch, final int parallelism)
+        throws IOException, InterruptedException
+    {
+        if (staticUndoRegistered.compareAndSet(false, true))
+        {
+            onClose("static Services", () -> deleteStaticServices(List.copyOf(staticServices), 16));
+        }
+        try (KubernetesClient bulk = bulkClient(parallelism))
+        {
+            createStaticServices(bulk, batch, parallelism);
+        }
+    }
+
+    /**
+     * A client allowing {@code parallelism} requests in flight to the API server (the driver's own client allows the
+     * fabric8 default of 5 per host) and waiting up to 120 s for each (instead of 10).
+     */
+    private KubernetesClient bulkClient(final int parallelism) throws IOException
+    {
+        return new KubernetesClientBuilder().withConfig(new ConfigBuilder(
+            Config.fromKubeconfig(Files.readString(kubeconfig))).withMaxConcurrentRequests(Math.max(64, parallelism))
+            .withMaxConcurrentRequestsPerHost(parallelism).withRequestTimeout(BULK_REQUEST_TIMEOUT_MS).build()).build();
+    }
+
+    private void createStaticServices(final KubernetesClient client, final List<StaticService> batch,
+        final int parallelism) throws IOException, InterruptedException
+    {
+        forEachConcurrently(batch, parallelism, service ->
+        {
+            final String namespace = service.namespace();
+            final List<Endpoint> endpoints = new ArrayList<>();
+            for (final PodHandle pod : service.endpoints())
+            {
+                endpoints.add(new EndpointBuilder().withAddresses(pod.ip())
+                    .withNewConditions().withReady(true).withServing(true).withTerminating(false).endConditions()
+                    .withNodeName(node(pod.node()).name())
+                    .withNewTargetRef().withKind("Pod").withNamespace(pod.namespace()).withName(pod.name())
+                    .endTargetRef()
+                    .build());
+            }
+            staticServices.add(service.key());
+            client.services().inNamespace(namespace).resource(new ServiceBuilder()
+                .withNewMetadata().withNamespace(namespace).withName(service.name()).endMetadata()
+                .withNewSpec().withType("ClusterIP").withClusterIP(service.clusterIp())
+                    .withClusterIPs(service.clusterIp())
+                    .withPorts(new ServicePortBuilder().withName("p").withProtocol(service.protocol())
+                        .withPort(service.port()).withNewTargetPort(service.targetPort()).build())
+                .endSpec().build()).createOr(NonDeletingOperation::update);
+            client.resources(EndpointSlice.class).inNamespace(namespace).resource(new EndpointSliceBuilder()
+                .withNewMetadata().withNamespace(namespace).withName(service.name() + "-sluice")
+                    .addToLabels("kubernetes.io/service-name", service.name())
+                    .addToLabels("endpointslice.kubernetes.io/managed-by", MANAGED_BY)
+                .endMetadata()
+                .withAddressType("IPv4").withEndpoints(endpoints)
+                .withPorts(new EndpointPortBuilder().withName("p").withProtocol(service.protocol())
+                    .withPort(service.targetPort()).build())
+                .build()).createOr(NonDeletingOperation::update);
+        });
+    }
+
+    /**
+     * Delete {@link StaticService}s (Service and EndpointSlice), {@code parallelism} at a time.
+     *
+     * @param keys        their {@code namespace/name}.
+     * @param parallelism how many deletions run at once (at least 1).
+     * @throws IOException          when a deletion fails.
+     * @throws InterruptedException when interrupted.
+     */
+    public void deleteStaticServices(final List<String> keys, final int parallelism)
+        throws IOException, InterruptedException
+    {
+        try (KubernetesClient bulk = bulkClient(parallelism))
+        {
+            deleteStaticServices(bulk, keys, parallelism);
+        }
+    }
+
+    private void deleteStaticServices(final KubernetesClient client, final List<String> keys, final int parallelism)
+        throws IOException, InterruptedException
+    {
+        forEachConcurrently(keys, parallelism, key ->
+        {
+            final String namespace = key.substring(0, key.indexOf('/'));
+            final String name = key.substring(key.indexOf('/') + 1);
+            client.resources(EndpointSlice.class).inNamespace(namespace).withName(name + "-sluice").delete();
+            client.services().inNamespace(namespace).withName(name).delete();
+            staticServices.remove(key);
+        });
+    }
+
+    @FunctionalInterface
+    private interface Task<T>
+    {
+        void run(T item) throws Exception;
+    }
+
+    private static <T> void forEachConcurrently(final List<T> items, final int parallelism, final Task<T> task)
+        throws IOException, InterruptedException
+    {
+        if (parallelism < 1)
+        {
+            throw new IllegalArgumentException("parallelism must be at least 1: " + parallelism);
+        }
+        final AtomicInteger next = new AtomicInteger();
+        final List<Future<?>> running = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, items.size()))))
+        {
+            for (int t = 0; t < Math.min(parallelism, items.size()); t++)
+            {
+                running.add(pool.submit(() ->
+                {
+                    for (int i = next.getAndIncrement(); i < items.size(); i = next.getAndIncrement())
+                    {
+                        task.run(items.get(i));
+                    }
+                    return null;
+                }));
+            }
+            for (final Future<?> worker : running)
+            {
+                try
+                {
+                    worker.get();
+                }
+                catch (final ExecutionException ex)
+                {
+                    next.set(items.size());
+                    throw ex.getCause() instanceof IOException io ? io
+                        : new IOException("bulk API request failed: " + ex.getCause(), ex.getCause());
+                }
+            }
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -112,6 +113,43 @@ class NatRewriterProperties
         assertEquals(original.reversed(), tuple(back, 0), "reply columns after reverse NAT");
         assertEquals(original.reversed(), tuple(parsed(List.of(bytes(back, 0))), 0), "reply on the wire");
         assertEquals("", checksumProblems(back, 0), "checksums after reverse NAT");
+    }
+
+    /**
+     * A benchmark generator sends IPv4 UDP with checksum 0 ("none", RFC 768) and arbitrary payload: DNAT to a
+     * backend and reverse NAT of the same bytes change only addresses, ports and the IPv4 header checksum; the UDP
+     * checksum stays 0 (an incremental update of 0 would invent a wrong checksum) and every payload byte is kept.
+     */
+    @Property(tries = 500)
+    void udpWithoutChecksumKeepsZeroChecksumAndPayloadThroughDnatAndReverseNat(@ForAll final long seed)
+    {
+        final SplittableRandom r = new SplittableRandom(seed);
+        final byte[] payload = new byte[18 + r.nextInt(1400)];
+        for (int k = 0; k < payload.length; k++)
+        {
+            payload[k] = (byte)r.nextInt(256);
+        }
+        final Tuple client = new Tuple(IpProtocol.UDP, 0, PacketVector.ipv4Mapped(r.nextInt()), 1 + r.nextInt(65535),
+            0, PacketVector.ipv4Mapped(r.nextInt()), 1 + r.nextInt(65535));
+        final long backend = PacketVector.ipv4Mapped(r.nextInt());
+        final int backendPort = 1 + r.nextInt(65535);
+        final byte[] sent = frame(client, payload, 0, 0, true);
+        final int udp = 14 + 20;
+        assertEquals(0, sent[udp + 6] | sent[udp + 7], "the frame under test has no UDP checksum");
+
+        final PacketVector v = parsed(List.of(sent));
+        assertEquals(0, v.dropReason[0], "parse accepts a zero UDP checksum");
+        assertEquals(NatRewriter.OK, nat.dnat(v, 0, 0, backend, backendPort));
+        final byte[] dnated = bytes(v, 0);
+        assertEquals(0, dnated[udp + 6] | dnated[udp + 7], "UDP checksum after DNAT");
+        assertArrayEquals(Arrays.copyOfRange(sent, udp + 8, sent.length),
+            Arrays.copyOfRange(dnated, udp + 8, dnated.length), "payload after DNAT");
+        assertEquals((int)backend, ByteBuffer.wrap(dnated).getInt(14 + 16), "destination address");
+        assertEquals(backendPort, ByteBuffer.wrap(dnated).getShort(udp + 2) & 0xFFFF, "destination port");
+        assertEquals("", checksumProblems(v, 0), "IPv4 header checksum after DNAT");
+
+        assertEquals(NatRewriter.OK, nat.dnat(v, 0, 0, client.dstLo(), client.dstPort()));
+        assertArrayEquals(sent, bytes(v, 0), "the inverse rewrite restores every byte");
     }
 
     @Property(tries = 1000)
