@@ -70,7 +70,6 @@ public class PipelineBenchmark
     private static final int SLOT = 4096;
     private static final int HEADROOM = 256;
     private static final int FRAME = 54;
-    private static final int SERVICES = 10_000;
     private static final int BACKENDS = 10;
     private static final long SECOND = 1_000_000_000L;
     /** 7 nodes: node-0's pods then cover every app label and namespace of the synthetic cluster. */
@@ -82,6 +81,10 @@ public class PipelineBenchmark
 
     @Param({ "8192" })
     public int flows;
+
+    /** ClusterIP services (10 backends each): the cost should not grow with their number. */
+    @Param({ "10000" })
+    public int services;
 
     private NodePipeline pipeline;
     private ConntrackTable conntrack;
@@ -128,21 +131,21 @@ public class PipelineBenchmark
             byNamespace.get(k * NODES % 100).add(local[k]);
         }
         final Random random = new Random(42);
-        final ServiceTableBuilder services = new ServiceTableBuilder(1021);
-        for (int s = 0; s < SERVICES; s++)
+        final ServiceTableBuilder serviceTable = new ServiceTableBuilder(1021);
+        for (int s = 0; s < services; s++)
         {
             // A service's backends share its namespace (s % 100), so one client ipBlock admits them all.
             final List<Integer> pods = byNamespace.get(s % 100);
-            final int group = services.addGroup();
+            final int group = serviceTable.addGroup();
             for (int b = 0; b < BACKENDS; b++)
             {
-                services.addEndpoint(group, 0, PacketVector.ipv4Mapped(pods.get(random.nextInt(pods.size()))), 80,
+                serviceTable.addEndpoint(group, 0, PacketVector.ipv4Mapped(pods.get(random.nextInt(pods.size()))), 80,
                     true, true, false, true);
             }
-            services.addFrontend(s + 1, ServiceTable.KIND_CLUSTER_IP, IpProtocol.TCP, 0,
+            serviceTable.addFrontend(s + 1, ServiceTable.KIND_CLUSTER_IP, IpProtocol.TCP, 0,
                 PacketVector.ipv4Mapped(frontend(s)), 80, 0, 0, group);
         }
-        final NodeTables tables = new NodeTables(1, policy, services.build(), null, new LocalEndpoints(ports, macs));
+        final NodeTables tables = new NodeTables(1, policy, serviceTable.build(), null, new LocalEndpoints(ports, macs));
 
         final ConntrackTimeouts d = ConntrackTimeouts.DEFAULTS;
         final ConntrackTimeouts timeouts = new ConntrackTimeouts(SECOND, 1_000_000 * SECOND, SECOND,
@@ -180,7 +183,7 @@ public class PipelineBenchmark
                     " candidate connections; drops:" + drops());
             }
             final boolean viaService = allowed.size() % 2 == 0;
-            final int service = random.nextInt(SERVICES);
+            final int service = random.nextInt(services);
             final int namespace = service % 100;
             // ns-n's pods admit 198.19.(128 + n % 64).0/24 but its .n (policy pol-n's ipBlock and its hole).
             final int client = 0xC613_0000 | (128 + namespace % 64) << 8 | 101 + random.nextInt(150);
