@@ -45,7 +45,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * scale, 64-packet vectors, reported per packet:
  * <ul>
  *   <li>state: the {@link SyntheticPolicyCluster} with 10k pods on 7 nodes and 1k policies, compiled for node-0
- *       (1429 local endpoints); 10k ClusterIP services (198.19.0.0/18) with 10 backends each among node-0's pods
+ *       (1429 local endpoints); {@code services} ClusterIP services (10k by default; 100 and 1000 show how the cost
+ *       grows with their number) in 198.19.0.0/18 with 10 backends each among node-0's pods
  *       (Maglev M=1021); conntrack sized for and pre-filled with 1M established flows (2^21 slots, 256 MiB);</li>
  *   <li>{@code established}: ACKs of {@code flows} allowed connections, both directions: half from clients
  *       outside the pod network (in the policies' ingress ipBlocks, arriving on the host port) to a service (DNAT
@@ -59,7 +60,8 @@ import org.openjdk.jmh.annotations.TearDown;
  *       (1 ms a vector) and the expiry sweep runs after every vector, as in the worker's duty cycle.</li>
  * </ul>
  * Each invocation first copies the 64 frames into their slots (54-byte frames; included in the numbers). Traffic
- * is node-local (no tunnel): encap/decap costs are in {@link TunnelStageBenchmark}.
+ * is node-local (no tunnel): encap/decap costs are in {@link TunnelStageBenchmark}. On a shared machine,
+ * {@link PipelineCpuTimeMain} times the same operations by the thread's CPU time (see perf/README.md).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
