@@ -196,9 +196,25 @@ public final class ConntrackTable implements AutoCloseable
         final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int srcPort, final int dstPort,
         final int tcpFlags, final int bytes, final long nowNs)
     {
+        return trackTcp(homeSlot(IpProtocol.TCP, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort), srcHi, srcLo, dstHi,
+            dstLo, srcPort, dstPort, tcpFlags, bytes, nowNs);
+    }
+
+    /**
+     * {@link #trackTcp(long, long, long, long, int, int, int, int, long)} with the tuple's home slot computed
+     * beforehand, for a stage that computed every home slot of its vector in a first pass (see {@link #homeSlot}).
+     *
+     * @param homeSlot {@code homeSlot(IpProtocol.TCP, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort)}: any other
+     *                 value makes the lookup miss (and a create misplace the entry).
+     * @return a handle ({@link #HANDLE_NEW} set when created), {@link #FULL} or {@link #INVALID}
+     */
+    public long trackTcp(
+        final int homeSlot, final long srcHi, final long srcLo, final long dstHi, final long dstLo,
+        final int srcPort, final int dstPort, final int tcpFlags, final int bytes, final long nowNs)
+    {
         counters.incrementRelease(COUNTER_LOOKUPS);
         final int proto = IpProtocol.TCP;
-        final long found = probe(proto, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort);
+        final long found = probe(homeSlot, proto, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort);
         final boolean synOnly = (tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
         final boolean mayCreate = synOnly || (tcpLoosePickup && (tcpFlags & TCP_RST) == 0);
         if (found >= 0)
@@ -246,7 +262,21 @@ public final class ConntrackTable implements AutoCloseable
         final int protocol, final long srcHi, final long srcLo, final long dstHi, final long dstLo,
         final int srcPort, final int dstPort, final int bytes, final long nowNs)
     {
-        return trackStateless(protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, true, bytes, nowNs,
+        return trackDatagram(homeSlot(protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort), protocol, srcHi,
+            srcLo, dstHi, dstLo, srcPort, dstPort, bytes, nowNs);
+    }
+
+    /**
+     * {@link #trackDatagram(int, long, long, long, long, int, int, int, long)} with the tuple's home slot computed
+     * beforehand ({@link #homeSlot} of the same tuple).
+     *
+     * @return a handle ({@link #HANDLE_NEW} set when created) or {@link #FULL}
+     */
+    public long trackDatagram(
+        final int homeSlot, final int protocol, final long srcHi, final long srcLo, final long dstHi,
+        final long dstLo, final int srcPort, final int dstPort, final int bytes, final long nowNs)
+    {
+        return trackStateless(homeSlot, protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, true, bytes, nowNs,
             timeouts.udpNs(), timeouts.udpAssuredNs());
     }
 
@@ -262,8 +292,8 @@ public final class ConntrackTable implements AutoCloseable
         final int protocol, final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int echoId,
         final boolean request, final int bytes, final long nowNs)
     {
-        return trackStateless(protocol, srcHi, srcLo, dstHi, dstLo, echoId, echoId, request, bytes, nowNs,
-            timeouts.icmpEchoNs(), timeouts.icmpEchoNs());
+        return trackStateless(homeSlot(protocol, srcHi, srcLo, dstHi, dstLo, echoId, echoId), protocol, srcHi,
+            srcLo, dstHi, dstLo, echoId, echoId, request, bytes, nowNs, timeouts.icmpEchoNs(), timeouts.icmpEchoNs());
     }
 
     /**
@@ -279,9 +309,24 @@ public final class ConntrackTable implements AutoCloseable
         final int innerProtocol, final long innerSrcHi, final long innerSrcLo, final long innerDstHi,
         final long innerDstLo, final int innerSrcPort, final int innerDstPort, final long nowNs)
     {
+        return lookupRelated(homeSlot(innerProtocol, innerSrcHi, innerSrcLo, innerDstHi, innerDstLo, innerSrcPort,
+            innerDstPort), innerProtocol, innerSrcHi, innerSrcLo, innerDstHi, innerDstLo, innerSrcPort, innerDstPort,
+            nowNs);
+    }
+
+    /**
+     * {@link #lookupRelated(int, long, long, long, long, int, int, long)} with the inner tuple's home slot computed
+     * beforehand ({@link #homeSlot} of the same tuple).
+     *
+     * @return a handle (never {@link #HANDLE_NEW}) or {@link #NOT_FOUND} (also for an expired entry)
+     */
+    public long lookupRelated(
+        final int homeSlot, final int innerProtocol, final long innerSrcHi, final long innerSrcLo,
+        final long innerDstHi, final long innerDstLo, final int innerSrcPort, final int innerDstPort, final long nowNs)
+    {
         counters.incrementRelease(COUNTER_LOOKUPS);
-        final long found = probe(innerProtocol, innerSrcHi, innerSrcLo, innerDstHi, innerDstLo, innerSrcPort,
-            innerDstPort);
+        final long found = probe(homeSlot, innerProtocol, innerSrcHi, innerSrcLo, innerDstHi, innerDstLo,
+            innerSrcPort, innerDstPort);
         if (found < 0 || buffer.getLong((((int)found) << ENTRY_SHIFT) + EXPIRY_NS_OFFSET) <= nowNs)
         {
             return NOT_FOUND;
@@ -302,8 +347,22 @@ public final class ConntrackTable implements AutoCloseable
         final int protocol, final long srcHi, final long srcLo, final long dstHi, final long dstLo,
         final int srcPort, final int dstPort)
     {
+        return lookup(homeSlot(protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort), protocol, srcHi, srcLo, dstHi,
+            dstLo, srcPort, dstPort);
+    }
+
+    /**
+     * {@link #lookup(int, long, long, long, long, int, int)} with the tuple's home slot computed beforehand
+     * ({@link #homeSlot} of the same tuple).
+     *
+     * @return a handle or {@link #NOT_FOUND}
+     */
+    public long lookup(
+        final int homeSlot, final int protocol, final long srcHi, final long srcLo, final long dstHi,
+        final long dstLo, final int srcPort, final int dstPort)
+    {
         counters.incrementRelease(COUNTER_LOOKUPS);
-        final long found = probe(protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort);
+        final long found = probe(homeSlot, protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort);
         if (found >= 0)
         {
             counters.incrementRelease(COUNTER_HITS);
@@ -322,7 +381,21 @@ public final class ConntrackTable implements AutoCloseable
         final int protocol, final long srcHi, final long srcLo, final long dstHi, final long dstLo,
         final int srcPort, final int dstPort, final long nowNs)
     {
-        final long found = probe(protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort);
+        return create(homeSlot(protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort), protocol, srcHi, srcLo, dstHi,
+            dstLo, srcPort, dstPort, nowNs);
+    }
+
+    /**
+     * {@link #create(int, long, long, long, long, int, int, long)} with the tuple's home slot computed beforehand
+     * ({@link #homeSlot} of the same tuple).
+     *
+     * @return a handle ({@link #HANDLE_NEW} set when created) or {@link #FULL}
+     */
+    public long create(
+        final int homeSlot, final int protocol, final long srcHi, final long srcLo, final long dstHi,
+        final long dstLo, final int srcPort, final int dstPort, final long nowNs)
+    {
+        final long found = probe(homeSlot, protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort);
         final int slot;
         if (found >= 0)
         {
@@ -750,11 +823,32 @@ public final class ConntrackTable implements AutoCloseable
         final int protocol, final long srcHi, final long srcLo, final long dstHi, final long dstLo,
         final int srcPort, final int dstPort)
     {
-        return buffer.getLong(homeSlot(protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort) << ENTRY_SHIFT);
+        return touchSlot(homeSlot(protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort));
     }
 
-    /** The home slot of a tuple: identical for a tuple and its reverse. Package-private for collision tests. */
-    int homeSlot(
+    /**
+     * Reads one word of each of the two cache lines of {@code slot} (a lookup reads the key in the first, a
+     * packet's accounting and the NAT fields are in the second) and returns their xor, changing nothing. For a
+     * touch pass that runs after the home slots of the whole vector were computed: a loop of nothing but these
+     * loads keeps many more misses in flight than one that also hashes (the hashing fills the CPU's reorder window).
+     *
+     * @param slot a slot, {@code 0 .. capacity() - 1} (e.g. from {@link #homeSlot}).
+     * @return the xor of the two words (meaningless; consume it so the loads stay).
+     */
+    public long touchSlot(final int slot)
+    {
+        final int at = slot << ENTRY_SHIFT;
+        return buffer.getLong(at) ^ buffer.getLong(at + ORIGINAL_PACKETS_OFFSET);
+    }
+
+    /**
+     * The home slot of a tuple: where its probe starts, identical for a tuple and its reverse. A stage may compute
+     * it once per packet and pass it to the {@code track*}, {@link #lookup}, {@link #create} and
+     * {@link #lookupRelated} overloads that take it.
+     *
+     * @return a slot, {@code 0 .. capacity() - 1}.
+     */
+    public int homeSlot(
         final int protocol, final long srcHi, final long srcLo, final long dstHi, final long dstLo,
         final int srcPort, final int dstPort)
     {
@@ -769,12 +863,11 @@ public final class ConntrackTable implements AutoCloseable
     }
 
     private long probe(
-        final int protocol, final long srcHi, final long srcLo, final long dstHi, final long dstLo,
+        final int home, final int protocol, final long srcHi, final long srcLo, final long dstHi, final long dstLo,
         final int srcPort, final int dstPort)
     {
         final int forwardPorts = srcPort | dstPort << 16;
         final int reversePorts = dstPort | srcPort << 16;
-        final int home = homeSlot(protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort);
         probeHomeSlot = home;
         int slot = home;
         // Terminates: maxEntries < capacity, so every run ends at an empty slot.
@@ -948,12 +1041,12 @@ public final class ConntrackTable implements AutoCloseable
     }
 
     private long trackStateless(
-        final int protocol, final long srcHi, final long srcLo, final long dstHi, final long dstLo,
+        final int homeSlot, final int protocol, final long srcHi, final long srcLo, final long dstHi, final long dstLo,
         final int srcPort, final int dstPort, final boolean mayCreate, final int bytes, final long nowNs,
         final long timeoutNs, final long assuredTimeoutNs)
     {
         counters.incrementRelease(COUNTER_LOOKUPS);
-        final long found = probe(protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort);
+        final long found = probe(homeSlot, protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort);
         final int slot;
         if (found >= 0)
         {

@@ -62,6 +62,12 @@ public final class PipelineContext
     public final long[] ctHandle;
     /** Conntrack handle of the pre-NAT service entry (client to frontend), or a negative value. */
     public final long[] preNatHandle;
+    /** Conntrack home slot of the packet's tuple ({@link ConntrackTable#homeSlot}), computed by the conntrack stage's
+     * first pass; meaningful only inside that stage. */
+    public final int[] ctHomeSlot;
+    /** Conntrack home slot of the pre-NAT tuple (client to frontend), computed by the service stage's first pass;
+     * meaningful only inside that stage. */
+    public final int[] preNatHomeSlot;
     /** Service frontend index the packet is addressed to (meaningful with {@link #STATE_DNAT} or
      * {@link #STATE_REJECTED}), or a negative value. */
     public final int[] frontend;
@@ -90,6 +96,8 @@ public final class PipelineContext
         dstEndpoint = new int[capacity];
         ctHandle = new long[capacity];
         preNatHandle = new long[capacity];
+        ctHomeSlot = new int[capacity];
+        preNatHomeSlot = new int[capacity];
         frontend = new int[capacity];
         backend = new int[capacity];
         frontendHi = new long[capacity];

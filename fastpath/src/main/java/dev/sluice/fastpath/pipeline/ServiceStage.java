@@ -121,7 +121,9 @@ public final class ServiceStage implements Stage
         int sticky = 0;
         // Pass 1: frontend lookups, and a touch of each service packet's pre-NAT conntrack slot so the misses of
         // the vector overlap (as in the conntrack stage).
-        long sink = 0;
+        // (The home slots are computed first and touched in a loop of bare loads: see ConntrackStage.)
+        final int[] home = ctx.preNatHomeSlot;
+        int touches = 0;
         for (int i = 0; i < size; i++)
         {
             if (v.dropReason[i] != 0)
@@ -137,11 +139,23 @@ public final class ServiceStage implements Stage
             ctx.frontend[i] = f;
             if (f != ServiceTable.NOT_FOUND)
             {
-                sink ^= ct.touch(v.protocol[i], v.srcHi[i], v.srcLo[i], v.dstHi[i], v.dstLo[i], v.srcPort[i],
+                home[i] = ct.homeSlot(v.protocol[i], v.srcHi[i], v.srcLo[i], v.dstHi[i], v.dstLo[i], v.srcPort[i],
                     v.dstPort[i]);
+                touches++;
             }
         }
-        touched ^= sink;
+        if (touches > 0)
+        {
+            long sink = 0;
+            for (int i = 0; i < size; i++)
+            {
+                if (ctx.frontend[i] >= 0 && v.dropReason[i] == 0)
+                {
+                    sink ^= ct.touchSlot(home[i]);
+                }
+            }
+            touched ^= sink;
+        }
 
         for (int i = 0; i < size; i++)
         {
@@ -161,7 +175,7 @@ public final class ServiceStage implements Stage
             final boolean fromUnderlay = (ctx.state[i] & PipelineContext.STATE_FROM_UNDERLAY) != 0;
 
             int b = -1;
-            long pre = ct.lookup(protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort);
+            long pre = ct.lookup(home[i], protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort);
             if (pre >= 0 && (ConntrackTable.isReply(pre) || ct.expiryNs(pre) <= nowNs))
             {
                 pre = ConntrackTable.NOT_FOUND;
@@ -226,7 +240,7 @@ public final class ServiceStage implements Stage
             final int backendPort = services.backendPort(b);
             if (pre < 0)
             {
-                pre = ct.create(protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, nowNs);
+                pre = ct.create(home[i], protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, nowNs);
                 if (pre < 0)
                 {
                     dropped += drop(v, i, DropReason.CONNTRACK_FULL);

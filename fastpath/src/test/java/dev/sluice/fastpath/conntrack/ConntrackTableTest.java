@@ -508,6 +508,81 @@ class ConntrackTableTest
     }
 
     @Test
+    void homeSlotOverloadsBehaveExactlyLikeThePlainCallsOnTheSameSequence()
+    {
+        // Two tables, the same random sequence of packets: one through the plain calls, one through the overloads
+        // that take a precomputed home slot (as the stages call them). Every handle and every entry must agree.
+        final ConntrackTable plain = table(ConntrackConfig.of(256));
+        final ConntrackTable homed = table(ConntrackConfig.of(256));
+        final Random random = new Random(7);
+        long t = now;
+        for (int n = 0; n < 5_000; n++)
+        {
+            t += random.nextInt(3) * SEC;
+            final long a = PacketVector.ipv4Mapped(0xC612_0000 | random.nextInt(8));
+            final long b = PacketVector.ipv4Mapped(0xC613_0000 | random.nextInt(8));
+            final boolean forward = random.nextBoolean();
+            final long src = forward ? a : b;
+            final long dst = forward ? b : a;
+            final int sport = forward ? 1000 + random.nextInt(4) : 80;
+            final int dport = forward ? 80 : 1000 + random.nextInt(4);
+            final int op = random.nextInt(5);
+            final int protocol = op == 1 ? IpProtocol.UDP : IpProtocol.TCP;
+            final int home = homed.homeSlot(protocol, 0, src, 0, dst, sport, dport);
+            assertEquals(plain.homeSlot(protocol, 0, src, 0, dst, sport, dport), home);
+            final long expected;
+            final long actual;
+            switch (op)
+            {
+                case 0 ->
+                {
+                    final int flags = new int[] { TcpState.TCP_SYN, TcpState.TCP_SYN | TcpState.TCP_ACK,
+                        TcpState.TCP_ACK, TcpState.TCP_FIN | TcpState.TCP_ACK, TcpState.TCP_RST }[random.nextInt(5)];
+                    expected = plain.trackTcp(0, src, 0, dst, sport, dport, flags, 40, t);
+                    actual = homed.trackTcp(home, 0, src, 0, dst, sport, dport, flags, 40, t);
+                }
+                case 1 ->
+                {
+                    expected = plain.trackDatagram(protocol, 0, src, 0, dst, sport, dport, 40, t);
+                    actual = homed.trackDatagram(home, protocol, 0, src, 0, dst, sport, dport, 40, t);
+                }
+                case 2 ->
+                {
+                    expected = plain.lookup(protocol, 0, src, 0, dst, sport, dport);
+                    actual = homed.lookup(home, protocol, 0, src, 0, dst, sport, dport);
+                }
+                case 3 ->
+                {
+                    expected = plain.create(protocol, 0, src, 0, dst, sport, dport, t);
+                    actual = homed.create(home, protocol, 0, src, 0, dst, sport, dport, t);
+                }
+                default ->
+                {
+                    expected = plain.lookupRelated(protocol, 0, src, 0, dst, sport, dport, t);
+                    actual = homed.lookupRelated(home, protocol, 0, src, 0, dst, sport, dport, t);
+                }
+            }
+            assertEquals(expected, actual, "operation " + op + " at step " + n);
+            if (actual >= 0)
+            {
+                assertEquals(plain.tcpState(expected), homed.tcpState(actual));
+                assertEquals(plain.expiryNs(expected), homed.expiryNs(actual));
+                assertEquals(plain.flags(expected), homed.flags(actual));
+                assertEquals(plain.packets(expected, isReply(expected)), homed.packets(actual, isReply(actual)));
+                // Touching changes nothing and reads the entry's own slot.
+                homed.touchSlot(slot(actual));
+                assertEquals(plain.expiryNs(expected), homed.expiryNs(actual));
+            }
+            if (random.nextInt(50) == 0)
+            {
+                assertEquals(plain.expire(t, 64), homed.expire(t, 64));
+            }
+        }
+        assertEquals(plain.size(), homed.size());
+        assertTrue(plain.size() > 0);
+    }
+
+    @Test
     void configurationErrorsNameTheOffendingValue()
     {
         assertEquals("conntrack capacity must be a power of two in 8..8388608: 100",

@@ -45,7 +45,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * scale, 64-packet vectors, reported per packet:
  * <ul>
  *   <li>state: the {@link SyntheticPolicyCluster} with 10k pods on 7 nodes and 1k policies, compiled for node-0
- *       (1429 local endpoints); 10k ClusterIP services (198.19.0.0/18) with 10 backends each among node-0's pods
+ *       (1429 local endpoints); {@code services} ClusterIP services (10k by default; 100 and 1000 show how the cost
+ *       grows with their number) in 198.19.0.0/18 with 10 backends each among node-0's pods
  *       (Maglev M=1021); conntrack sized for and pre-filled with 1M established flows (2^21 slots, 256 MiB);</li>
  *   <li>{@code established}: ACKs of {@code flows} allowed connections, both directions: half from clients
  *       outside the pod network (in the policies' ingress ipBlocks, arriving on the host port) to a service (DNAT
@@ -59,7 +60,8 @@ import org.openjdk.jmh.annotations.TearDown;
  *       (1 ms a vector) and the expiry sweep runs after every vector, as in the worker's duty cycle.</li>
  * </ul>
  * Each invocation first copies the 64 frames into their slots (54-byte frames; included in the numbers). Traffic
- * is node-local (no tunnel): encap/decap costs are in {@link TunnelStageBenchmark}.
+ * is node-local (no tunnel): encap/decap costs are in {@link TunnelStageBenchmark}. On a shared machine,
+ * {@link PipelineCpuTimeMain} times the same operations by the thread's CPU time (see perf/README.md).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -70,7 +72,6 @@ public class PipelineBenchmark
     private static final int SLOT = 4096;
     private static final int HEADROOM = 256;
     private static final int FRAME = 54;
-    private static final int SERVICES = 10_000;
     private static final int BACKENDS = 10;
     private static final long SECOND = 1_000_000_000L;
     /** 7 nodes: node-0's pods then cover every app label and namespace of the synthetic cluster. */
@@ -82,6 +83,10 @@ public class PipelineBenchmark
 
     @Param({ "8192" })
     public int flows;
+
+    /** ClusterIP services (10 backends each): the cost should not grow with their number. */
+    @Param({ "10000" })
+    public int services;
 
     private NodePipeline pipeline;
     private ConntrackTable conntrack;
@@ -128,21 +133,21 @@ public class PipelineBenchmark
             byNamespace.get(k * NODES % 100).add(local[k]);
         }
         final Random random = new Random(42);
-        final ServiceTableBuilder services = new ServiceTableBuilder(1021);
-        for (int s = 0; s < SERVICES; s++)
+        final ServiceTableBuilder serviceTable = new ServiceTableBuilder(1021);
+        for (int s = 0; s < services; s++)
         {
             // A service's backends share its namespace (s % 100), so one client ipBlock admits them all.
             final List<Integer> pods = byNamespace.get(s % 100);
-            final int group = services.addGroup();
+            final int group = serviceTable.addGroup();
             for (int b = 0; b < BACKENDS; b++)
             {
-                services.addEndpoint(group, 0, PacketVector.ipv4Mapped(pods.get(random.nextInt(pods.size()))), 80,
+                serviceTable.addEndpoint(group, 0, PacketVector.ipv4Mapped(pods.get(random.nextInt(pods.size()))), 80,
                     true, true, false, true);
             }
-            services.addFrontend(s + 1, ServiceTable.KIND_CLUSTER_IP, IpProtocol.TCP, 0,
+            serviceTable.addFrontend(s + 1, ServiceTable.KIND_CLUSTER_IP, IpProtocol.TCP, 0,
                 PacketVector.ipv4Mapped(frontend(s)), 80, 0, 0, group);
         }
-        final NodeTables tables = new NodeTables(1, policy, services.build(), null, new LocalEndpoints(ports, macs));
+        final NodeTables tables = new NodeTables(1, policy, serviceTable.build(), null, new LocalEndpoints(ports, macs));
 
         final ConntrackTimeouts d = ConntrackTimeouts.DEFAULTS;
         final ConntrackTimeouts timeouts = new ConntrackTimeouts(SECOND, 1_000_000 * SECOND, SECOND,
@@ -180,7 +185,7 @@ public class PipelineBenchmark
                     " candidate connections; drops:" + drops());
             }
             final boolean viaService = allowed.size() % 2 == 0;
-            final int service = random.nextInt(SERVICES);
+            final int service = random.nextInt(services);
             final int namespace = service % 100;
             // ns-n's pods admit 198.19.(128 + n % 64).0/24 but its .n (policy pol-n's ipBlock and its hole).
             final int client = 0xC613_0000 | (128 + namespace % 64) << 8 | 101 + random.nextInt(150);
