@@ -222,13 +222,20 @@ public final class KubeProxyRules
             }
         }
         s.append("}\n");
-        for (final Service service : services)
+        // one command per set, as kube-proxy batches its transaction (one command per element is far slower to load)
+        s.append("add element ip kube-proxy cluster-ips {");
+        for (int i = 0; i < services.size(); i++)
         {
-            final String ip = service.clusterIp().getHostAddress();
-            s.append("add element ip kube-proxy cluster-ips { ").append(ip).append(" }\n");
-            s.append("add element ip kube-proxy service-ips { ").append(ip).append(" . udp . ").append(service.port())
-                .append(" : goto ").append(nftServiceChain(service)).append(" }\n");
+            s.append(i == 0 ? " " : ",\n  ").append(services.get(i).clusterIp().getHostAddress());
         }
+        s.append(" }\nadd element ip kube-proxy service-ips {");
+        for (int i = 0; i < services.size(); i++)
+        {
+            final Service service = services.get(i);
+            s.append(i == 0 ? " " : ",\n  ").append(service.clusterIp().getHostAddress()).append(" . udp . ")
+                .append(service.port()).append(" : goto ").append(nftServiceChain(service));
+        }
+        s.append(" }\n");
         return s.toString();
     }
 
