@@ -21,9 +21,10 @@ import java.util.stream.Stream;
  * @param workDir     where the tools were built
  * @param trafficTool the generator / sink / XDP attach tool
  * @param bpfObject   the BPF object {@code trafficTool} loads (pass it as {@code TRAFFIC_BPF_OBJ})
- * @param xskForward  the C AF_XDP forwarder (the ceiling)
+ * @param xskForward  the C AF_XDP forwarder (the ceiling), or null when it could not be built (libxdp missing)
+ * @param xskError    why it could not be built, or null
  */
-public record BenchTools(Path workDir, Path trafficTool, Path bpfObject, Path xskForward)
+public record BenchTools(Path workDir, Path trafficTool, Path bpfObject, Path xskForward, String xskError)
 {
     private static final Duration COMPILE_DEADLINE = Duration.ofSeconds(120);
     private static BenchTools built;
@@ -41,18 +42,43 @@ public record BenchTools(Path workDir, Path trafficTool, Path bpfObject, Path xs
             final Path sources = sourceDir();
             final Path work = Files.createTempDirectory("sluice-bench-tools");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(work)));
-            final BenchTools tools = new BenchTools(work, work.resolve("traffic_tool"),
-                work.resolve("traffic.bpf.o"), work.resolve("xsk_fwd"));
+            final Path trafficTool = work.resolve("traffic_tool");
+            final Path bpfObject = work.resolve("traffic.bpf.o");
             ChildProcess.run(List.of("clang", "-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu",
-                "-c", sources.resolve("traffic.bpf.c").toString(), "-o", tools.bpfObject.toString()), "",
+                "-c", sources.resolve("traffic.bpf.c").toString(), "-o", bpfObject.toString()), "",
                 COMPILE_DEADLINE);
-            ChildProcess.run(List.of("gcc", "-O2", "-o", tools.trafficTool.toString(),
+            ChildProcess.run(List.of("gcc", "-O2", "-o", trafficTool.toString(),
                 sources.resolve("traffic_tool.c").toString(), "-lbpf", "-lpthread"), "", COMPILE_DEADLINE);
-            ChildProcess.run(List.of("gcc", "-O2", "-o", tools.xskForward.toString(),
-                sources.resolve("xsk_fwd.c").toString(), "-lxdp", "-lbpf", "-lpthread"), "", COMPILE_DEADLINE);
-            built = tools;
+            final Path xskForward = work.resolve("xsk_fwd");
+            String xskError = null;
+            try
+            {
+                ChildProcess.run(List.of("gcc", "-O2", "-o", xskForward.toString(),
+                    sources.resolve("xsk_fwd.c").toString(), "-lxdp", "-lbpf", "-lpthread"), "", COMPILE_DEADLINE);
+            }
+            catch (final IOException ex)
+            {
+                // only ceiling-c-afxdp needs it: the other topologies stay usable without libxdp
+                xskError = ex.getMessage();
+            }
+            built = new BenchTools(work, trafficTool, bpfObject, xskError == null ? xskForward : null, xskError);
         }
         return built;
+    }
+
+    /**
+     * The C AF_XDP forwarder.
+     *
+     * @return its path
+     * @throws IOException when it could not be built (with the compiler's message)
+     */
+    public Path requireXskForward() throws IOException
+    {
+        if (xskForward == null)
+        {
+            throw new IOException("xsk_fwd could not be built (libxdp-dev?): " + xskError);
+        }
+        return xskForward;
     }
 
     /**

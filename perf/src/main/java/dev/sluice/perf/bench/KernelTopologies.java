@@ -366,7 +366,7 @@ public final class KernelTopologies
                 {
                     final int cpu = Math.min(1, Runtime.getRuntime().availableProcessors() - 1);
                     forwarder = ChildProcess.start(BenchTools.inNetns(dut, "taskset", "-c", Integer.toString(cpu),
-                        tools.xskForward().toString(), inName, outName, s1Mac, outMac, "64"), Map.of(),
+                        tools.requireXskForward().toString(), inName, outName, s1Mac, outMac, "64"), Map.of(),
                         Duration.ofHours(2));
                     forwarder.awaitLine("ready", Duration.ofSeconds(20));
                     dataplane.add(forwarder.pid());
