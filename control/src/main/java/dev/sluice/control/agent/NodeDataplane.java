@@ -134,12 +134,15 @@ public final class NodeDataplane implements AutoCloseable
     private boolean stagesRegistered;
     private boolean closed;
 
+    /** The connection tracking table when none is configured: 256k entries (2^19 slots of 128 bytes: 64 MiB), default timeouts. */
+    public static final ConntrackConfig DEFAULT_CONNTRACK = ConntrackConfig.forEntries(1 << 18);
+
     private record Bound(Port port, NodeWorkerAgent.PortHandle handle, String role, String name)
     {
     }
 
     private NodeDataplane(final String nodeName, final String uplink, final VerdictEvents events, final int cpu,
-        final int nodePortMin, final int nodePortMax)
+        final int nodePortMin, final int nodePortMax, final ConntrackConfig conntrackConfig)
     {
         this.nodeName = nodeName;
         this.uplink = uplink;
@@ -160,7 +163,7 @@ public final class NodeDataplane implements AutoCloseable
             uplinkMtu = 0;
         }
         this.umem = Umem.allocate(FRAMES, FRAME_SIZE, 0);
-        this.conntrack = new ConntrackTable(ConntrackConfig.of(1 << 16));
+        this.conntrack = new ConntrackTable(conntrackConfig);
         final NodePipeline.Config pipelineConfig = new NodePipeline.Config(UPLINK_PORT, HOST_PORT, gatewayMac,
             FRAME_SIZE, XskDescriptor.XDP_PACKET_HEADROOM, 0, 1 << 16);
         this.worker = new NodeWorkerAgent("sluice-node-worker-0", umem, workerTables,
@@ -192,7 +195,7 @@ public final class NodeDataplane implements AutoCloseable
     public static NodeDataplane start(final String nodeName, final String uplink, final VerdictEvents events,
         final int cpu)
     {
-        return start(nodeName, uplink, events, cpu, 0, 0);
+        return start(nodeName, uplink, events, cpu, 0, 0, DEFAULT_CONNTRACK);
     }
 
     /**
@@ -204,14 +207,16 @@ public final class NodeDataplane implements AutoCloseable
      * @param cpu         the worker's CPU, or -1.
      * @param nodePortMin first NodePort the uplink hands to the fast path (0 with nodePortMax 0: NodePorts off).
      * @param nodePortMax last NodePort, inclusive.
+     * @param conntrack   the size and timeouts of the worker's connection tracking table.
      * @return the running dataplane.
      * @throws IllegalArgumentException when the uplink does not exist or has no IPv4 address, or the range is bad.
      */
     public static NodeDataplane start(final String nodeName, final String uplink, final VerdictEvents events,
-        final int cpu, final int nodePortMin, final int nodePortMax)
+        final int cpu, final int nodePortMin, final int nodePortMax, final ConntrackConfig conntrack)
     {
         XdpPortConfig.pod().withNodePorts(nodePortMin, nodePortMax); // validates the range before anything starts
-        final NodeDataplane dataplane = new NodeDataplane(nodeName, uplink, events, cpu, nodePortMin, nodePortMax);
+        final NodeDataplane dataplane = new NodeDataplane(nodeName, uplink, events, cpu, nodePortMin, nodePortMax,
+            conntrack);
         try
         {
             AgentRunner.startOnThread(dataplane.runner);

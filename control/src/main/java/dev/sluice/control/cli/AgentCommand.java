@@ -25,6 +25,8 @@ import dev.sluice.control.agent.TableSinkFactory;
 import dev.sluice.control.endpoint.EndpointServer;
 import dev.sluice.control.model.ClusterStateException;
 import dev.sluice.control.model.ClusterStateLoader;
+import dev.sluice.fastpath.conntrack.ConntrackConfig;
+import dev.sluice.fastpath.conntrack.ConntrackTimeouts;
 import dev.sluice.fastpath.event.VerdictEvents;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -133,6 +135,17 @@ public final class AgentCommand implements Callable<Integer>
         description = "How long CNI ADD waits for tables containing the pod. Default: ${DEFAULT-VALUE}.")
     long endpointTimeoutMs;
 
+    @Option(names = "--conntrack-entries", defaultValue = "262144", paramLabel = "N",
+        description = "Live connection tracking entries of the worker (the table has the next power of two of 4/3 N "
+            + "slots, 128 bytes each; new flows past N are dropped and counted, established ones are kept). "
+            + "Default: ${DEFAULT-VALUE}.")
+    int conntrackEntries;
+
+    @Option(names = "--conntrack-udp-timeout-s", defaultValue = "30", paramLabel = "S",
+        description = "Seconds a UDP flow that has seen no reply stays tracked (answered flows: 120 s). "
+            + "Default: ${DEFAULT-VALUE}.")
+    long conntrackUdpTimeoutS;
+
     @Option(names = "--no-dataplane",
         description = "Attach no AF_XDP sockets: run table-only workers (the publish path is real, no packets).")
     boolean noDataplane;
@@ -226,6 +239,30 @@ public final class AgentCommand implements Callable<Integer>
     }
 
     /**
+     * The worker's conntrack table from {@code --conntrack-entries} and {@code --conntrack-udp-timeout-s}.
+     *
+     * @param entries         live entries the table must hold.
+     * @param udpTimeoutS     seconds an unanswered UDP flow stays.
+     * @return the configuration.
+     * @throws IllegalArgumentException naming the option when a value is out of range.
+     */
+    static ConntrackConfig conntrackConfig(final int entries, final long udpTimeoutS)
+    {
+        if (entries < 1 || entries > (1 << 26))
+        {
+            throw new IllegalArgumentException("--conntrack-entries " + entries + ": need 1.." + (1 << 26));
+        }
+        if (udpTimeoutS < 1 || udpTimeoutS > 86_400)
+        {
+            throw new IllegalArgumentException("--conntrack-udp-timeout-s " + udpTimeoutS + ": need 1..86400");
+        }
+        final ConntrackTimeouts d = ConntrackTimeouts.DEFAULTS;
+        return ConntrackConfig.forEntries(entries).withMaxEntries(entries).withTimeouts(new ConntrackTimeouts(
+            d.tcpSynNs(), d.tcpEstablishedNs(), d.tcpUnassuredNs(), d.tcpFinNs(), d.tcpTimeWaitNs(), d.tcpClosedNs(),
+            TimeUnit.SECONDS.toNanos(udpTimeoutS), d.udpAssuredNs(), d.icmpEchoNs()));
+    }
+
+    /**
      * Parses {@code --nodeport-range}.
      *
      * @param text {@code MIN-MAX} or {@code off}.
@@ -273,7 +310,8 @@ public final class AgentCommand implements Callable<Integer>
         {
             final int[] range = nodePortRange(nodePortRange);
             dataplane = NodeDataplane.start(config.nodeName(), uplink, events,
-                config.cpus().isEmpty() ? -1 : config.cpus().get(0), range[0], range[1]);
+                config.cpus().isEmpty() ? -1 : config.cpus().get(0), range[0], range[1],
+                conntrackConfig(conntrackEntries, conntrackUdpTimeoutS));
             final NodeDataplane plane = dataplane;
             final PodEndpoints endpoints = new PodEndpoints();
             final NodeTablesSource compiler = NodeTablesSource.compiler(config.nodeName(), endpoints,

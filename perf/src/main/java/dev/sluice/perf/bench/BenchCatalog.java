@@ -22,14 +22,18 @@ public record BenchCatalog(List<BenchTopologyFactory> factories, TrafficRunner r
     }
 
     /**
-     * The standard catalog. This build has no topology or runner implementation yet, so it is empty; the kernel
-     * topologies, the Sluice cluster topologies and the XDP traffic runner are listed here as they land, e.g.
-     * {@code new BenchCatalog(concat(kernel.factories(), sluice.factories()), new XdpTrafficRunner(), List.of(sluice))}.
+     * The standard catalog: the kernel paths (forwarding without rules, kube-proxy's nftables and iptables-legacy
+     * rule shapes at 1, 1000 and 10000 Services), the XDP redirect and C AF_XDP ceilings, then the Sluice scenarios
+     * on one live 2-node cluster (started when first needed, closed at the end), all driven by the XDP live-frames
+     * generator and histogram sink.
      *
      * @return the catalog.
      */
     public static BenchCatalog standard()
     {
-        return new BenchCatalog(List.of(), null, List.of());
+        final SluiceLazyTopologies sluice = SluiceLazyTopologies.withDefaults(line -> System.out.println("  " + line));
+        final List<BenchTopologyFactory> factories = new java.util.ArrayList<>(KernelTopologies.all());
+        factories.addAll(sluice.factories());
+        return new BenchCatalog(factories, new XdpTrafficRunner(), List.of(sluice));
     }
 }

@@ -83,6 +83,14 @@ public final class SluiceTopologies implements AutoCloseable
     private static final int PROBES = 5;
 
     /**
+     * The agents track an unanswered UDP flow for 1 s (default 30 s): the generator's NEW runs can only vary the
+     * source port of the client pod (64512 values), so a port comes round again after 64512 frames and must then
+     * open a new flow, as it does on the kernel paths (whose router namespace uses 5 s).
+     */
+    private static final String UDP_TIMEOUT = "--conntrack-udp-timeout-s";
+    private static final String UDP_TIMEOUT_S = "1";
+
+    /**
      * Where the two agents' fast-path workers run.
      */
     public enum Placement
@@ -102,9 +110,9 @@ public final class SluiceTopologies implements AutoCloseable
         {
             return switch (this)
             {
-                case SPLIT -> List.of("--workers", "1", "--cpus", node == 1 ? "0" : "1");
-                case SHARED -> List.of("--workers", "1", "--cpus", "1");
-                case NONE -> List.of("--workers", "1");
+                case SPLIT -> List.of("--workers", "1", "--cpus", node == 1 ? "0" : "1", UDP_TIMEOUT, UDP_TIMEOUT_S);
+                case SHARED -> List.of("--workers", "1", "--cpus", "1", UDP_TIMEOUT, UDP_TIMEOUT_S);
+                case NONE -> List.of("--workers", "1", UDP_TIMEOUT, UDP_TIMEOUT_S);
             };
         }
     }

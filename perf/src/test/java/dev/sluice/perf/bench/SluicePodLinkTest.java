@@ -74,7 +74,9 @@ class SluicePodLinkTest
         assertTrue(zero.getMessage().endsWith(": 0"), zero.getMessage());
         assertThrows(IllegalArgumentException.class,
             () -> options.withServiceCounts(List.of(SluiceTopologies.MAX_EXTRA_SERVICES + 2)));
-        assertEquals(List.of("--workers", "1", "--cpus", "0"), SluiceTopologies.Placement.SPLIT.agentArguments(1));
-        assertEquals(List.of("--workers", "1", "--cpus", "1"), SluiceTopologies.Placement.SPLIT.agentArguments(2));
+        assertEquals(List.of("--workers", "1", "--cpus", "0", "--conntrack-udp-timeout-s", "1"),
+            SluiceTopologies.Placement.SPLIT.agentArguments(1));
+        assertEquals(List.of("--workers", "1", "--cpus", "1", "--conntrack-udp-timeout-s", "1"),
+            SluiceTopologies.Placement.SPLIT.agentArguments(2));
     }
 }
