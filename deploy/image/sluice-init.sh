@@ -51,7 +51,7 @@ conflist() {
   cidr="$(pod_cidr)"
   case "$cidr" in
     *.*.*.*/*) ;;
-    *) die "pod CIDR $cidr of node $NODE_NAME is not IPv4 (Sluice pods are IPv4 only)" ;;
+    *) die "pod CIDR $cidr of node $NODE_NAME is not IPv4 (the conflist template has one IPv4 range)" ;;
   esac
   base="${cidr%/*}"
   last="${base##*.}"
