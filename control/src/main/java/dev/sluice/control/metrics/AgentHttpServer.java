@@ -13,6 +13,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -146,10 +147,7 @@ public final class AgentHttpServer implements AutoCloseable
                     @Override
                     protected void initChannel(final Channel ch)
                     {
-                        ch.pipeline()
-                            .addLast(new HttpServerCodec())
-                            .addLast(new HttpObjectAggregator(64 * 1024))
-                            .addLast(server.new Handler());
+                        server.initConnection(ch.pipeline());
                     }
                 })
                 .bind(bind).sync().channel();
@@ -162,6 +160,31 @@ public final class AgentHttpServer implements AutoCloseable
             group.shutdownGracefully();
             throw e;
         }
+    }
+
+    /**
+     * A server that is not bound to any address, only able to {@link #initConnection} (the fuzz target and tests
+     * drive a connection's handlers over an {@code EmbeddedChannel}).
+     */
+    static AgentHttpServer unbound(final MetricsRegistry registry, final Readiness readiness, final FlowStream flows,
+        final NodeStatus.Source status)
+    {
+        return new AgentHttpServer(HttpTransport.NIO, null, Objects.requireNonNull(registry, "registry"),
+            Objects.requireNonNull(readiness, "readiness"), flows, status);
+    }
+
+    /**
+     * Installs the handlers of one accepted connection: HTTP/1.1 codec, aggregation of requests up to 64 KiB, the
+     * router.
+     *
+     * @param pipeline the connection's pipeline.
+     */
+    void initConnection(final ChannelPipeline pipeline)
+    {
+        pipeline
+            .addLast(new HttpServerCodec())
+            .addLast(new HttpObjectAggregator(64 * 1024))
+            .addLast(new Handler());
     }
 
     /**
