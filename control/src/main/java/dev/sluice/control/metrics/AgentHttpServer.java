@@ -244,7 +244,19 @@ public final class AgentHttpServer implements AutoCloseable
                 return;
             }
             final QueryStringDecoder query = new QueryStringDecoder(request.uri());
-            switch (query.path())
+            final String path;
+            try
+            {
+                path = query.path();
+            }
+            catch (final IllegalArgumentException e)
+            {
+                // A bad %-escape in the path: the client's error, answered (the exception would reach the
+                // pipeline's tail and leave the request without a response).
+                text(ctx, request, HttpResponseStatus.BAD_REQUEST, "bad request path: " + e.getMessage() + "\n");
+                return;
+            }
+            switch (path)
             {
                 case "/metrics" -> respond(ctx, request, HttpResponseStatus.OK, METRICS_CONTENT_TYPE, registry.scrape());
                 case "/healthz" -> text(ctx, request, HttpResponseStatus.OK, "ok\n");

@@ -54,7 +54,7 @@ class EmbeddedApiServerPatchFuzzTest
              "spec":{"podSelector":{"matchLabels":{"app":"db"}},"policyTypes":["Ingress"],
              "ingress":[{"from":[{"podSelector":{"matchLabels":{"app":"web"}}}],"ports":[{"port":5432}]}]}}""");
 
-    @FuzzTest(maxDuration = "3m")
+    @FuzzTest(maxDuration = "2m")
     void patch(final byte[] data)
     {
         final String contentType = CONTENT_TYPES.get(data.length > 0 ? (data[0] & 0xFF) % CONTENT_TYPES.size() : 0);

@@ -66,7 +66,7 @@ class CniInputFuzzTest
         }
     }
 
-    @FuzzTest(maxDuration = "3m")
+    @FuzzTest(maxDuration = "2m")
     void runtimeInput(final byte[] data)
     {
         int split = 0;

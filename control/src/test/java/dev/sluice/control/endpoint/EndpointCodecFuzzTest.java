@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Tag;
 @Tag("fuzz")
 class EndpointCodecFuzzTest
 {
-    @FuzzTest(maxDuration = "3m")
+    @FuzzTest(maxDuration = "2m")
     void decodeHostileLines(final byte[] data) throws IOException
     {
         final String line = new String(data, StandardCharsets.UTF_8);

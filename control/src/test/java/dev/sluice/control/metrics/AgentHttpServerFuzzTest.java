@@ -71,7 +71,7 @@ class AgentHttpServerFuzzTest
         }
     }
 
-    @FuzzTest(maxDuration = "3m")
+    @FuzzTest(maxDuration = "2m")
     void routeAndFilter(final byte[] data)
     {
         final String target = new String(data, StandardCharsets.ISO_8859_1);
@@ -142,11 +142,19 @@ class AgentHttpServerFuzzTest
     private static void checkFlows(final String target, final String response)
     {
         final QueryStringDecoder query = new QueryStringDecoder(target);
-        if (!"/flows".equals(query.path()))
+        final int code = Integer.parseInt(response.substring(0, 3));
+        try
         {
+            if (!"/flows".equals(query.path()))
+            {
+                return;
+            }
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            assertEquals(400, code, "a path with a bad escape must answer 400: " + target);
             return;
         }
-        final int code = Integer.parseInt(response.substring(0, 3));
         FlowFilter filter = null;
         String refusal = null;
         try
@@ -158,10 +166,16 @@ class AgentHttpServerFuzzTest
             refusal = ex.getMessage();
             assertTrue(refusal != null && !refusal.isBlank(), "a refusal without a message");
         }
+        if (refusal != null)
+        {
+            assertEquals(400, code, "/flows with a bad query must answer 400: " + target);
+            assertTrue(response.contains(refusal), "the 400 names the refusal '" + refusal + "': " + response);
+            return;
+        }
         final List<String> last = query.parameters().get("last");
         final String lastText = last == null || last.isEmpty() ? "" : last.getFirst();
         final boolean lastBad = !lastText.isEmpty() && !fitsInt(lastText);
-        if (refusal != null || lastBad)
+        if (lastBad)
         {
             assertEquals(400, code, "/flows with a bad query must answer 400: " + target);
             return;
