@@ -135,6 +135,18 @@ public final class EmbeddedApiServer implements AutoCloseable
     }
 
     /**
+     * Serves one request as the running server would, without the network (the fuzz target of the PATCH
+     * translation calls this).
+     *
+     * @param request the request.
+     * @return the response.
+     */
+    MockResponse dispatch(final RecordedRequest request)
+    {
+        return new Translator().dispatch(request);
+    }
+
+    /**
      * @return a fabric8 client for this server (close it when done).
      */
     public KubernetesClient createClient()
@@ -328,31 +340,78 @@ public final class EmbeddedApiServer implements AutoCloseable
             }
             if ("PATCH".equals(request.getMethod()) && contentType != null)
             {
-                if (contentType.startsWith("application/strategic-merge-patch+json"))
+                final boolean strategic = contentType.startsWith("application/strategic-merge-patch+json");
+                final boolean merge = contentType.startsWith("application/merge-patch+json");
+                final boolean apply = contentType.startsWith("application/apply-patch+yaml");
+                if (!strategic && !merge && !apply)
                 {
-                    return mergePatch(request, bare, withoutDirectives(json.unmarshal(request.getUtf8Body(), Map.class)));
+                    return crud.dispatch(request);
                 }
-                if (contentType.startsWith("application/merge-patch+json"))
+                // A body that does not parse, or is not an object, is the client's error (400 like the API server),
+                // never an exception out of the dispatcher.
+                final Object patch;
+                try
                 {
-                    return mergePatch(request, bare, json.unmarshal(request.getUtf8Body(), Map.class));
+                    patch = apply ? new Load(LoadSettings.builder().build()).loadFromString(request.getUtf8Body()) :
+                        json.unmarshal(request.getUtf8Body(), Map.class);
                 }
-                if (contentType.startsWith("application/apply-patch+yaml"))
+                catch (final RuntimeException ex)
                 {
-                    final Object applied = new Load(LoadSettings.builder().build())
-                        .loadFromString(request.getUtf8Body());
-                    final String body = json.asJson(applied);
-                    final MockResponse existing = crud.dispatch(copy(request, "GET", bare, null, ""));
-                    if (existing.code() == 404)
-                    {
-                        final String collection = bare.substring(0, bare.lastIndexOf('/'));
-                        final MockResponse created = crud.dispatch(copy(request, "POST", collection,
-                            "application/json", body));
-                        return created.code() == 201 || created.code() == 200 ? created.setResponseCode(201) : created;
-                    }
-                    return mergePatch(request, bare, applied);
+                    return badRequest(contentType, ex);
+                }
+                if (!(patch instanceof Map<?, ?>))
+                {
+                    return jsonResponse(400, status(400, "BadRequest", contentType + " body is not an object"),
+                        "application/json");
+                }
+                try
+                {
+                    return patch(request, bare, strategic ? withoutDirectives(patch) : patch, apply);
+                }
+                catch (final RuntimeException ex)
+                {
+                    return jsonResponse(422, status(422, "Invalid", "the patched object is invalid: " +
+                        firstLine(ex)), "application/json");
                 }
             }
             return crud.dispatch(request);
+        }
+
+        private MockResponse badRequest(final String contentType, final RuntimeException ex)
+        {
+            return jsonResponse(400, status(400, "BadRequest", "cannot parse the " + contentType + " body: " +
+                firstLine(ex)), "application/json");
+        }
+
+        private String firstLine(final Throwable ex)
+        {
+            Throwable cause = ex;
+            while (cause.getCause() != null && cause.getCause() != cause)
+            {
+                cause = cause.getCause();
+            }
+            final String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+            return message.lines().findFirst().orElse(message);
+        }
+
+        /**
+         * Applies a parsed patch: server-side apply creates a missing object; everything else is a JSON merge patch.
+         */
+        private MockResponse patch(final RecordedRequest request, final String bare, final Object patch,
+            final boolean apply)
+        {
+            if (apply)
+            {
+                final MockResponse existing = crud.dispatch(copy(request, "GET", bare, null, ""));
+                if (existing.code() == 404)
+                {
+                    final String collection = bare.substring(0, bare.lastIndexOf('/'));
+                    final MockResponse created = crud.dispatch(copy(request, "POST", collection,
+                        "application/json", json.asJson(patch)));
+                    return created.code() == 201 || created.code() == 200 ? created.setResponseCode(201) : created;
+                }
+            }
+            return mergePatch(request, bare, patch);
         }
 
         /**

@@ -1,5 +1,6 @@
 package dev.sluice.control.cni;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -54,7 +55,7 @@ public record CniEnvironment(String command, String containerId, Path netns, Str
         {
             if (!dir.isEmpty())
             {
-                path.add(Path.of(dir));
+                path.add(path("CNI_PATH", dir));
             }
         }
         if ("VERSION".equals(command))
@@ -95,8 +96,20 @@ public record CniEnvironment(String command, String containerId, Path netns, Str
         {
             throw invalid("CNI_PATH is not set (needed to find the IPAM plugin)");
         }
-        return new CniEnvironment(command, containerId, netns == null || netns.isEmpty() ? null : Path.of(netns),
+        return new CniEnvironment(command, containerId, netns == null || netns.isEmpty() ? null : path("CNI_NETNS", netns),
             ifName, parseArgs(env.getOrDefault("CNI_ARGS", "")), path);
+    }
+
+    private static Path path(final String variable, final String text) throws CniException
+    {
+        try
+        {
+            return Path.of(text);
+        }
+        catch (final InvalidPathException ex)
+        {
+            throw invalid(variable + " '" + text.replace("\0", "\\0") + "' is not a path: " + ex.getReason());
+        }
     }
 
     /**

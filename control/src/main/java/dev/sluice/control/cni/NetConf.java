@@ -1,5 +1,6 @@
 package dev.sluice.control.cni;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -38,7 +39,7 @@ public record NetConf(String cniVersion, String name, String type, Path agentSoc
     static final ObjectMapper JSON = JsonMapper.builder().build();
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-]*");
-    private static final Pattern PLUGIN = Pattern.compile("[^/\\\\]+");
+    private static final Pattern PLUGIN = Pattern.compile("[^/\\\\\\x00]+");
 
     /**
      * @param raw the bytes on stdin.
@@ -111,7 +112,16 @@ public record NetConf(String cniVersion, String name, String type, Path agentSoc
             throw invalid("network name '" + name + "' must be alphanumeric (then alphanumerics, '_', '.', '-')");
         }
         final String type = requiredString(root, "type", "type");
-        final Path socket = Path.of(optionalString(root, "agentSocket", EndpointClient.DEFAULT_SOCKET));
+        final String socketText = optionalString(root, "agentSocket", EndpointClient.DEFAULT_SOCKET);
+        final Path socket;
+        try
+        {
+            socket = Path.of(socketText);
+        }
+        catch (final InvalidPathException ex)
+        {
+            throw invalid("agentSocket '" + socketText.replace("\0", "\\0") + "' is not a path: " + ex.getReason());
+        }
         if (!socket.isAbsolute())
         {
             throw invalid("agentSocket '" + socket + "' is not an absolute path");

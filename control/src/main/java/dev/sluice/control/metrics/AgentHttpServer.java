@@ -13,6 +13,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -146,10 +147,7 @@ public final class AgentHttpServer implements AutoCloseable
                     @Override
                     protected void initChannel(final Channel ch)
                     {
-                        ch.pipeline()
-                            .addLast(new HttpServerCodec())
-                            .addLast(new HttpObjectAggregator(64 * 1024))
-                            .addLast(server.new Handler());
+                        server.initConnection(ch.pipeline());
                     }
                 })
                 .bind(bind).sync().channel();
@@ -162,6 +160,31 @@ public final class AgentHttpServer implements AutoCloseable
             group.shutdownGracefully();
             throw e;
         }
+    }
+
+    /**
+     * A server that is not bound to any address, only able to {@link #initConnection} (the fuzz target and tests
+     * drive a connection's handlers over an {@code EmbeddedChannel}).
+     */
+    static AgentHttpServer unbound(final MetricsRegistry registry, final Readiness readiness, final FlowStream flows,
+        final NodeStatus.Source status)
+    {
+        return new AgentHttpServer(HttpTransport.NIO, null, Objects.requireNonNull(registry, "registry"),
+            Objects.requireNonNull(readiness, "readiness"), flows, status);
+    }
+
+    /**
+     * Installs the handlers of one accepted connection: HTTP/1.1 codec, aggregation of requests up to 64 KiB, the
+     * router.
+     *
+     * @param pipeline the connection's pipeline.
+     */
+    void initConnection(final ChannelPipeline pipeline)
+    {
+        pipeline
+            .addLast(new HttpServerCodec())
+            .addLast(new HttpObjectAggregator(64 * 1024))
+            .addLast(new Handler());
     }
 
     /**
@@ -221,7 +244,19 @@ public final class AgentHttpServer implements AutoCloseable
                 return;
             }
             final QueryStringDecoder query = new QueryStringDecoder(request.uri());
-            switch (query.path())
+            final String path;
+            try
+            {
+                path = query.path();
+            }
+            catch (final IllegalArgumentException e)
+            {
+                // A bad %-escape in the path: the client's error, answered (the exception would reach the
+                // pipeline's tail and leave the request without a response).
+                text(ctx, request, HttpResponseStatus.BAD_REQUEST, "bad request path: " + e.getMessage() + "\n");
+                return;
+            }
+            switch (path)
             {
                 case "/metrics" -> respond(ctx, request, HttpResponseStatus.OK, METRICS_CONTENT_TYPE, registry.scrape());
                 case "/healthz" -> text(ctx, request, HttpResponseStatus.OK, "ok\n");

@@ -92,4 +92,18 @@ class CniEnvironmentTest
         assertNull(CniEnvironment.from(env).podNamespace());
         assertEquals(Map.of("A", "b=c"), CniEnvironment.parseArgs("A=b=c"));
     }
+
+    /** Found by {@code CniInputFuzzTest}: a NUL in a path variable made {@link java.nio.file.Path#of} throw. */
+    @Test
+    void aNulCharacterInAPathVariableIsAnInvalidEnvironment()
+    {
+        final Map<String, String> netns = kubelet("ADD");
+        netns.put("CNI_NETNS", "/var/run/netns/a\0b");
+        assertEquals(CniException.INVALID_ENVIRONMENT, code(netns));
+        final Map<String, String> path = kubelet("DEL");
+        path.put("CNI_PATH", "/opt/cni/bin:/usr/\0lib");
+        final CniException ex = assertThrows(CniException.class, () -> CniEnvironment.from(path));
+        assertEquals(CniException.INVALID_ENVIRONMENT, ex.code());
+        assertTrue(ex.getMessage().startsWith("CNI_PATH '/usr/\\0lib' is not a path"), ex.getMessage());
+    }
 }

@@ -96,4 +96,13 @@ class CniMainTest
         final Outcome chained = run(add(), NetConfTest.CONF.replace("\"mtu\"", "\"prevResult\":{},\"mtu\""));
         assertEquals(CniException.UNSUPPORTED_FIELD, chained.json().get("code").intValue());
     }
+
+    /** Found by {@code CniInputFuzzTest}: the runtime saw "internal error" (code 5) instead of the spec's code 7. */
+    @Test
+    void aNulInTheAgentSocketIsInvalidNetconfNotAnInternalError()
+    {
+        final Outcome nul = run(add(), NetConfTest.CONF.replace("/run/sluice/node-1/agent.sock", "/run/\\u0000"));
+        assertEquals(1, nul.exit());
+        assertEquals(CniException.INVALID_NETCONF, nul.json().get("code").intValue(), nul.stdout());
+    }
 }

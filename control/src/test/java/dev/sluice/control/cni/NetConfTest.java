@@ -93,4 +93,16 @@ class NetConfTest
         assertEquals(CniException.UNSUPPORTED_FIELD, masq.code());
         assertTrue(masq.getMessage().contains("ipMasq"), masq.getMessage());
     }
+
+    /** Found by {@code CniInputFuzzTest}: a NUL in a path made {@link java.nio.file.Path#of} throw out of parse. */
+    @Test
+    void aNulCharacterInAPathIsAnInvalidConfiguration()
+    {
+        final CniException socket = error(CONF.replace("/run/sluice/node-1/agent.sock", "/run/\\u0000.sock"));
+        assertEquals(CniException.INVALID_NETCONF, socket.code());
+        assertTrue(socket.getMessage().contains("agentSocket '/run/\\0.sock' is not a path"), socket.getMessage());
+        final CniException ipam = error(CONF.replace("host-local", "host\\u0000local"));
+        assertEquals(CniException.INVALID_NETCONF, ipam.code());
+        assertTrue(ipam.getMessage().contains("is not a plugin file name"), ipam.getMessage());
+    }
 }

@@ -250,4 +250,27 @@ class AgentHttpServerTest
             Thread.sleep(1);
         }
     }
+
+    /**
+     * Found by {@code AgentHttpServerFuzzTest}: a bad %-escape in the path threw out of the router, so the request
+     * got no response at all and the client waited.
+     */
+    @Test
+    void aBadEscapeInThePathIsABadRequest() throws Exception
+    {
+        serve();
+        try (Socket socket = new Socket())
+        {
+            socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
+            socket.setSoTimeout(30_000);
+            final OutputStream out = socket.getOutputStream();
+            out.write("GET /fl%zzows HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            final String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(response.startsWith("HTTP/1.1 400 "), response);
+            assertTrue(response.contains("bad request path: "), response);
+        }
+        assertEquals(200, get("/healthz").statusCode(), "the server still serves");
+    }
 }

@@ -76,8 +76,14 @@ final class NodeRig
 
     NodeRig(final int hostPort, final ConntrackConfig conntrackConfig)
     {
+        this(hostPort, conntrackConfig, tables(1));
+    }
+
+    /** A node over tables built once by the caller (they are immutable; the fuzz target reuses them). */
+    NodeRig(final int hostPort, final ConntrackConfig conntrackConfig, final NodeTables tables)
+    {
         conntrack = new ConntrackTable(conntrackConfig);
-        pipeline = new NodePipeline(tables(1), conntrack, events,
+        pipeline = new NodePipeline(tables, conntrack, events,
             NodePipeline.Config.of(UPLINK, GATEWAY_MAC).withHostPort(hostPort).withFrames(FRAME_SIZE, HEADROOM));
     }
 
