@@ -31,8 +31,8 @@ class JmhPassTest
         assertEquals(ResultFormatType.JSON, options.getResultFormat().get());
         assertEquals("/tmp/out/jmh.log", options.getOutput().get());
         assertTrue(options.getJvmArgsAppend().get().containsAll(JmhPass.FORK_JVM_ARGS));
-        assertEquals(List.of("100", "10000"), List.copyOf(options.getParameter("services").get()));
-        assertTrue(JmhPass.estimate(false).compareTo(Duration.ofMinutes(2)) <= 0);
+        assertEquals(List.of("10000"), List.copyOf(options.getParameter("services").get()));
+        assertTrue(JmhPass.estimate(false).compareTo(Duration.ofMinutes(4)) <= 0);
     }
 
     @Test
