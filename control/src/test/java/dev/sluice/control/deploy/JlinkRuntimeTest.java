@@ -29,7 +29,7 @@ class JlinkRuntimeTest
     private static final Path DOCKERFILE = Manifests.DEPLOY.resolve("image/Dockerfile");
     /** Test-scoped artifacts of the control module (and of their dependencies): not in the image. */
     private static final List<String> TEST_ONLY = List.of("/org/junit/", "/org/opentest4j/", "/org/apiguardian/",
-        "/net/jqwik/", "/test-classes", "-tests.jar");
+        "/net/jqwik/", "/com/code-intelligence/", "/test-classes", "-tests.jar");
 
     @TempDir
     Path dir;
