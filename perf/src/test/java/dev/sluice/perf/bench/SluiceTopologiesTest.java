@@ -87,12 +87,12 @@ class SluiceTopologiesTest
 
     @Test
     @Order(1)
-    void eachAgentsWorkerIsPinnedWhereTheSplitPlacementPutsIt() throws IOException
+    void eachAgentsWorkerIsPinnedWhereTheSharedPlacementPutsIt() throws IOException
     {
         for (final ClusterTopology.NodeHandle node : sluice.cluster().nodes())
         {
             final NodeStatus status = NodeStatus.fromJson(sluice.cluster().agentGet(node.index(), "/status"));
-            assertEquals(List.of(node.index() - 1), status.workers().stream().map(NodeStatus.WorkerStatus::cpu)
+            assertEquals(List.of(1), status.workers().stream().map(NodeStatus.WorkerStatus::cpu)
                 .toList(), () -> node.name() + " /status: " + status.toJson());
         }
     }
