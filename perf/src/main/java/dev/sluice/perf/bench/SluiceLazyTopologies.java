@@ -53,8 +53,7 @@ public final class SluiceLazyTopologies implements AutoCloseable
     public List<BenchTopologyFactory> factories()
     {
         final List<BenchTopologyFactory> factories = new ArrayList<>();
-        factories.add(new Lazy("sluice-pod-local"));
-        options.serviceCounts().stream().distinct().sorted().forEach(n -> factories.add(new Lazy("sluice-svc-xnode-" + n)));
+        SluiceTopologies.scenarios(options).forEach(s -> factories.add(new Lazy(s.id())));
         return List.copyOf(factories);
     }
 

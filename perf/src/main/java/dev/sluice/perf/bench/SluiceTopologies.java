@@ -283,10 +283,31 @@ public final class SluiceTopologies implements AutoCloseable
     public List<BenchTopologyFactory> factories()
     {
         final List<BenchTopologyFactory> factories = new ArrayList<>();
-        factories.add(new Factory("sluice-pod-local", 0));
-        options.serviceCounts().stream().distinct().sorted().forEach(n ->
-            factories.add(new Factory("sluice-svc-xnode-" + n, n)));
+        scenarios(options).forEach(s -> factories.add(new Factory(s.id(), s.services())));
         return List.copyOf(factories);
+    }
+
+    /**
+     * One scenario of these options, named before any cluster exists.
+     *
+     * @param id       the topology id.
+     * @param services 0 for pod-local, else the N of {@code sluice-svc-xnode-N}.
+     */
+    record Scenario(String id, int services)
+    {
+    }
+
+    /**
+     * @param options the options.
+     * @return the scenarios of {@link #factories()} for those options, in the same order.
+     */
+    static List<Scenario> scenarios(final Options options)
+    {
+        final List<Scenario> scenarios = new ArrayList<>();
+        scenarios.add(new Scenario("sluice-pod-local", 0));
+        options.serviceCounts().stream().distinct().sorted().forEach(n ->
+            scenarios.add(new Scenario("sluice-svc-xnode-" + n, n)));
+        return List.copyOf(scenarios);
     }
 
     /**
